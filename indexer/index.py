@@ -1,0 +1,297 @@
+"""The index on disk: the single write path, rebuild aside then swap, and the shared searcher.
+
+Layout of the index folder::
+
+    CURRENT        names the generation folder being served (replaced atomically)
+    gen-000007/    a complete Whoosh index
+    write.lock     held (flock) by whichever process is writing or swapping
+
+Every write is one Whoosh commit that also updates a reserved meta document holding the
+outbox position, so documents and position survive or vanish together on a kill -9.
+"""
+
+import fcntl
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+
+from indexer import schema
+from indexer.documents import Document
+from indexer.view import IndexView
+
+CURRENT = "CURRENT"
+_GENERATION_RE = re.compile(r"^gen-(\d{6})$")
+# BM25F parameters, tuned on bench/relevance.py: short help pages and long bug reports
+# both rank best with mild length normalisation.
+K1 = 1.2
+B = 0.5
+# One lock per index folder in this process, whatever the number of SearchIndex objects.
+_PROCESS_LOCKS: dict[Path, threading.Lock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def weighting() -> BM25F:
+    return BM25F(B=B, K1=K1)
+
+
+def to_fields(doc: Document) -> dict[str, object]:
+    """The Whoosh field values of a document."""
+    text = f"{doc.title}\n{doc.body}"
+    return {
+        schema.ID: doc.id,
+        schema.KIND: schema.ARTICLE,
+        schema.TITLE: doc.title,
+        schema.BODY: doc.body,
+        schema.TAGS: " ".join(doc.tags),
+        schema.TITLE_WORDS: doc.title,
+        schema.SPELLING: " ".join(spelling_words(text)),
+        schema.LANGUAGE: doc.language,
+        schema.PRODUCTS: ",".join(doc.products),
+        schema.CATEGORY: doc.category or "",
+        schema.GROUPS: ",".join(doc.groups),
+        schema.UPDATED_AT: doc.updated_at.isoformat() if doc.updated_at else None,
+        schema.BODY_TEXT: doc.body,
+    }
+
+
+def spelling_words(text: str) -> set[str]:
+    """Words worth offering as corrections: alphabetic and at least three letters long."""
+    from indexer.analysis import words
+
+    return {w for w in words(text) if len(w) >= 3 and w.isalpha()}
+
+
+def _create_generation(folder: Path) -> whoosh_index.Index:
+    folder.mkdir()
+    return whoosh_index.create_in(folder, schema.build_schema())
+
+
+def _meta_fields(position: int) -> dict[str, object]:
+    return {schema.ID: schema.META_ID, schema.KIND: schema.META, schema.POSITION: position}
+
+
+class SearchIndex:
+    """An index folder: one writer at a time, one shared searcher, swapped on change."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        with _PROCESS_LOCKS_GUARD:
+            self._write_lock = _PROCESS_LOCKS.setdefault(self.path.resolve(), threading.Lock())
+        self._view_lock = threading.Lock()
+        self._view: IndexView | None = None
+        self._position_cache: tuple[tuple[str | None, int], int] | None = None
+        with self._writing():
+            if self._current_name() is None:
+                name = self._next_generation_name()
+                _create_generation(self.path / name)
+                self._point_to(name)
+        self.refresh()
+
+    # -- generations -------------------------------------------------------------------
+
+    def _current_name(self) -> str | None:
+        try:
+            return (self.path / CURRENT).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def _generation_names(self) -> list[str]:
+        return sorted(p.name for p in self.path.iterdir() if _GENERATION_RE.match(p.name))
+
+    def _next_generation_name(self) -> str:
+        names = self._generation_names()
+        number = int(names[-1][4:]) + 1 if names else 1
+        return f"gen-{number:06d}"
+
+    def _point_to(self, name: str) -> None:
+        # Write-then-rename: a reader sees either the old name or the new one, never half.
+        temporary = self.path / f"{CURRENT}.tmp"
+        with open(temporary, "w") as handle:
+            handle.write(name)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path / CURRENT)
+
+    def _open_current(self) -> whoosh_index.Index:
+        name = self._current_name()
+        if name is None:
+            raise FileNotFoundError(f"no {CURRENT} in {self.path}")
+        return whoosh_index.open_dir(self.path / name)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the process-wide and the cross-process write locks."""
+        with self._write_lock, open(self.path / "write.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- writing -----------------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        """The last outbox position applied (0 for a new index).
+
+        Cached per on-disk state, because reading it means opening a searcher (~90 ms at
+        20k documents); a commit or swap by another process changes the key.
+        """
+        ix = self._open_current()
+        key = (self._current_name(), ix.latest_generation())
+        cached = self._position_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        with ix.searcher() as searcher:
+            stored = searcher.document(**{schema.ID: schema.META_ID})
+        position = int(stored[schema.POSITION]) if stored else 0
+        self._position_cache = (key, position)
+        return position
+
+    def apply(
+        self,
+        upserts: Iterable[Document] = (),
+        deletes: Iterable[str] = (),
+        position: int | None = None,
+    ) -> None:
+        """One commit: upsert and delete documents and record the outbox position with them.
+
+        Always writes to the generation being served, so after another process swapped in a
+        rebuild the next apply lands there (and the position read back is the rebuild's).
+        """
+        with self._writing():
+            writer = self._open_current().writer()
+            try:
+                for doc in upserts:
+                    writer.update_document(**to_fields(doc))
+                for doc_id in deletes:
+                    writer.delete_by_term(schema.ID, doc_id)
+                if position is not None:
+                    writer.update_document(**_meta_fields(position))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            if position is not None:
+                ix = self._open_current()
+                self._position_cache = ((self._current_name(), ix.latest_generation()), position)
+
+    def rebuild(
+        self,
+        docs: Iterable[Document],
+        *,
+        position: int,
+        total: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Build a new generation aside with both cores, then swap it in atomically.
+
+        The old generation keeps serving until the swap; a crash before it leaves only an
+        unreferenced folder, removed by the next rebuild. ``total`` is only a hint for callers'
+        progress bars; ``progress`` gets the count of documents consumed so far.
+        """
+        with self._writing():
+            # Created under the lock so no concurrent rebuild takes the same name.
+            name = self._next_generation_name()
+            folder = self.path / name
+            ix = _create_generation(folder)
+        writer = ix.writer(procs=2, multisegment=True, limitmb=128, batchsize=256)
+        try:
+            count = 0
+            for doc in docs:
+                writer.add_document(**to_fields(doc))
+                count += 1
+                if progress is not None and count % 500 == 0:
+                    progress(count)
+            writer.add_document(**_meta_fields(position))
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        writer.commit()
+        if progress is not None:
+            progress(count)
+        with self._writing():
+            self._point_to(name)
+            self._remove_generations_except(name)
+        self.refresh()
+
+    def _remove_generations_except(self, keep: str) -> None:
+        # Open searchers elsewhere keep working: their files stay readable until closed.
+        for name in self._generation_names():
+            if name != keep:
+                shutil.rmtree(self.path / name, ignore_errors=True)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Reopen the shared searcher if the index changed; True if it did.
+
+        Opens a fresh searcher rather than Whoosh's refresh(), which closes resources that
+        queries still running on the old searcher may be using.
+        """
+        current = self._view
+        name = self._current_name()
+        if current is not None and current.generation == name:
+            try:
+                if current.searcher.up_to_date():
+                    return False
+            except FileNotFoundError:
+                pass
+        view = self._open_view()
+        with self._view_lock:
+            old, self._view = self._view, view
+        if old is not None:
+            old.retire()
+        return True
+
+    def _open_view(self) -> IndexView:
+        # A swap by another process may delete the generation just read; read again.
+        for _attempt in range(5):
+            name = self._current_name()
+            try:
+                ix = whoosh_index.open_dir(self.path / name)
+                return IndexView(ix.searcher(weighting=weighting()), name)
+            except (FileNotFoundError, whoosh_index.EmptyIndexError):
+                continue
+        raise RuntimeError(f"cannot open the index at {self.path}")
+
+    @contextmanager
+    def view(self) -> Iterator[IndexView]:
+        """The shared view, held open for the duration of one query."""
+        while True:
+            with self._view_lock:
+                view = self._view
+            if view is None:
+                raise RuntimeError("the index is closed")
+            if view.acquire():
+                break
+        try:
+            yield view
+        finally:
+            view.release()
+
+    def doc_ids(self) -> set[str]:
+        """Every indexed article id, as of the last refresh."""
+        with self.view() as view:
+            reader = view.searcher.reader()
+            ids = set()
+            for term in reader.lexicon(schema.ID):
+                text = term.decode("utf-8")
+                if text != schema.META_ID and reader.postings(schema.ID, text).is_active():
+                    ids.add(text)
+            return ids
+
+    def close(self) -> None:
+        with self._view_lock:
+            old, self._view = self._view, None
+        if old is not None:
+            old.retire()

@@ -1,0 +1,81 @@
+"""From a user's query string to a Whoosh query, without ever failing on the input.
+
+Whoosh's query parser is not used: its syntax (AND, NOT, field:, wildcards, brackets) would
+turn a pasted error message into a syntax error or a surprising query. The only syntax kept is
+"quoted phrases"; everything else is words, OR-ed, so a whole bug report still ranks by any of
+its words.
+"""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from whoosh import query as q
+
+from indexer import schema
+from indexer.analysis import WORD_RE, fold, is_indexed_word, stem
+
+# Queries beyond this are pasted logs; the rest adds time, not relevance.
+MAX_QUERY_CHARS = 4_000
+MAX_TERMS = 128
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
+_PHRASE_RE = re.compile(r'"([^"]*)"')
+SEARCHED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS)
+
+
+def normalise_query(query: str) -> str:
+    """Lower-cased, ё folded to е, control characters and runs of whitespace made one space."""
+    return _CONTROL_RE.sub(" ", fold(query[:MAX_QUERY_CHARS])).strip()
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[str, ...]  # folded words, in order, stop words included
+    phrases: tuple[tuple[str, ...], ...]  # folded words of each quoted phrase
+
+    @property
+    def stems(self) -> set[str]:
+        all_words = list(self.words) + [w for phrase in self.phrases for w in phrase]
+        return {stem(w) for w in all_words if is_indexed_word(w)}
+
+
+def parse(query: str) -> ParsedQuery:
+    """Quoted phrases and loose words; an unbalanced quote is just a word separator."""
+    text = normalise_query(query)
+    phrases = tuple(tuple(WORD_RE.findall(m)) for m in _PHRASE_RE.findall(text))
+    loose = _PHRASE_RE.sub(" ", text)
+    words = tuple(WORD_RE.findall(loose)) + tuple(w for p in phrases for w in p)
+    return ParsedQuery(words=words, phrases=tuple(p for p in phrases if p))
+
+
+def _term_query(term: str, boost: float) -> q.Query:
+    return q.Or(
+        [q.Term(field, term, boost=boost * schema.FIELD_BOOSTS[field]) for field in SEARCHED_FIELDS]
+    )
+
+
+def _phrase_query(words: tuple[str, ...]) -> q.Query | None:
+    kept = [(i, stem(w)) for i, w in enumerate(words) if is_indexed_word(w)]
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return _term_query(kept[0][1], 1.0)
+    # Stop words leave gaps in the indexed positions; allow exactly those gaps.
+    slop = 1 + max(b[0] - a[0] - 1 for a, b in zip(kept, kept[1:], strict=False))
+    stems = [s for _i, s in kept]
+    return q.Or([q.Phrase(schema.TITLE, stems, slop=slop), q.Phrase(schema.BODY, stems, slop=slop)])
+
+
+def build(parsed: ParsedQuery) -> q.Query | None:
+    """The Whoosh query: any of the words (repeats weigh more), all of the phrases."""
+    counts = Counter(stem(w) for w in parsed.words if is_indexed_word(w))
+    loose = [
+        _term_query(term, 1.0 + math.log(count)) for term, count in counts.most_common(MAX_TERMS)
+    ]
+    phrases = [p for p in (_phrase_query(words) for words in parsed.phrases) if p is not None]
+    optional = q.Or(loose) if loose else None
+    if not phrases:
+        return optional
+    required = q.And(phrases) if len(phrases) > 1 else phrases[0]
+    return q.AndMaybe(required, optional) if optional is not None else required

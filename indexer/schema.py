@@ -1,0 +1,67 @@
+"""The index schema: field names as constants, each with the reason it exists."""
+
+from whoosh import fields
+
+from indexer.analysis import MixedLanguageAnalyzer
+
+# The article's import id: the unique key for upserts and deletes, and what hits return.
+ID = "id"
+# Title words, stemmed; searched with a boost because a title states what the article is about.
+TITLE = "title"
+# Body words, stemmed; the bulk of the matching text.
+BODY = "body"
+# Tags, stemmed; editors' keywords, matched like a title word but weighed less.
+TAGS = "tags"
+# Title words, folded but not stemmed: type-ahead completes what the user is literally typing.
+TITLE_WORDS = "title_words"
+# Every distinct folded word of title and body: the dictionary for "did you mean"
+# (stems are not words to offer), existence only to keep the rebuild fast.
+SPELLING = "spelling"
+# Article language, stored and faceted.
+LANGUAGE = "language"
+# Product codes with their ancestor families: filter, facet, and shown on hits.
+PRODUCTS = "products"
+# Category slug: filter and facet.
+CATEGORY = "category"
+# Access groups: the viewer filter applied inside every search, so nothing invisible counts.
+GROUPS = "groups"
+# Last change time (ISO 8601, UTC), stored for display; nothing searches or sorts by it.
+UPDATED_AT = "updated_at"
+# "article" or "meta": the reserved document that records the outbox position in the same
+# commit as the documents it covers.
+KIND = "kind"
+# The outbox position, present only on the meta document.
+POSITION = "position"
+# Stored plain text of the body, for snippets (cut and marked by search.snippets).
+BODY_TEXT = "body_text"
+
+ARTICLE = "article"
+META = "meta"
+# A key no import id can take (ids are printable); the meta document lives under it.
+META_ID = "\x00meta"
+
+# Score weights of the searched fields; tuned on bench/relevance.py, the same for all sets.
+FIELD_BOOSTS = {TITLE: 2.0, BODY: 1.0, TAGS: 1.5}
+
+
+def build_schema() -> fields.Schema:
+    """The schema every generation of the index is written with."""
+    stemmed = MixedLanguageAnalyzer()
+    return fields.Schema(
+        **{
+            ID: fields.ID(stored=True, unique=True),
+            TITLE: fields.TEXT(analyzer=stemmed, stored=True),
+            BODY: fields.TEXT(analyzer=stemmed),
+            TAGS: fields.TEXT(analyzer=stemmed, phrase=False),
+            TITLE_WORDS: fields.TEXT(analyzer=MixedLanguageAnalyzer(stemming=False), phrase=False),
+            SPELLING: fields.KEYWORD(lowercase=False, scorable=False),
+            LANGUAGE: fields.ID(stored=True),
+            PRODUCTS: fields.KEYWORD(stored=True, commas=True),
+            CATEGORY: fields.ID(stored=True),
+            GROUPS: fields.KEYWORD(commas=True),
+            UPDATED_AT: fields.STORED(),
+            KIND: fields.ID(),
+            POSITION: fields.STORED(),
+            BODY_TEXT: fields.STORED(),
+        }
+    )

@@ -1,0 +1,88 @@
+"""Highlighted snippets cut from an article's stored plain text.
+
+Whoosh's highlighter re-tokenises the whole text through the analyzer (p95 47 ms for ten hits at
+20k documents); here one regular expression built from the query's stems finds candidate
+words at C speed and only those candidates are stemmed to confirm them.
+"""
+
+import html
+import re
+
+from indexer.analysis import fold, stem
+
+WIDTH = 240  # characters of text around the best cluster of matches
+LEAD = 60  # characters shown before the first match of the window
+# Enough of any article to find matches in; machine logs pasted into bug reports run long.
+SCAN_LIMIT = 50_000
+# Windows are tried at each of the first matches only; later ones rarely beat them.
+MAX_MATCHES = 200
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _pattern(stems: set[str]) -> re.Pattern[str] | None:
+    alternatives = sorted(
+        (re.escape(s).replace("е", "[её]") for s in stems if s), key=len, reverse=True
+    )
+    if not alternatives:
+        return None
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\w*", re.IGNORECASE)
+
+
+def _matches(text: str, stems: set[str]) -> list[tuple[int, int, str]]:
+    pattern = _pattern(stems)
+    if pattern is None:
+        return []
+    found = []
+    for match in pattern.finditer(text, 0, min(len(text), SCAN_LIMIT)):
+        term = stem(fold(match.group()))
+        if term in stems:
+            found.append((match.start(), match.end(), term))
+            if len(found) >= MAX_MATCHES:
+                break
+    return found
+
+
+def _best_window(matches: list[tuple[int, int, str]]) -> int:
+    """Start offset of the window holding the most distinct matched stems."""
+    best_start, best_score = 0, (-1, 0)
+    for i, (start, _end, _term) in enumerate(matches):
+        limit = start + WIDTH - LEAD
+        inside = []
+        for m in matches[i:]:
+            if m[1] > limit:
+                break
+            inside.append(m[2])
+        score = (len(set(inside)), len(inside))
+        if score > best_score:
+            best_start, best_score = start, score
+    return max(0, best_start - LEAD)
+
+
+def _cut(text: str, start: int) -> tuple[int, int]:
+    """Widen [start, start + WIDTH) outwards to whitespace so no word is cut in half."""
+    if start > 0:
+        space = text.rfind(" ", max(0, start - 20), start)
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), start + WIDTH)
+    if end < len(text):
+        space = text.find(" ", end, end + 20)
+        end = space if space >= 0 else end
+    return start, end
+
+
+def snippet(text: str, stems: set[str]) -> str:
+    """HTML: the best passage of ``text`` with matched words in <mark>, the rest escaped."""
+    matches = _matches(text, stems)
+    start, end = _cut(text, _best_window(matches) if matches else 0)
+    parts = ["…"] if start > 0 else []
+    cursor = start
+    for m_start, m_end, _term in matches:
+        if m_start < start or m_end > end:
+            continue
+        parts.append(html.escape(text[cursor:m_start]))
+        parts.append(f"<mark>{html.escape(text[m_start:m_end])}</mark>")
+        cursor = m_end
+    parts.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        parts.append("…")
+    return _SPACE_RE.sub(" ", "".join(parts)).strip()
