@@ -1,0 +1,105 @@
+"""Who may see what: the one place that turns a viewer into visible groups and statuses.
+
+Search applies `Viewer.groups` as an index filter; database queries apply `article_filter`.
+Both come from here, so a page, a count, a suggestion and a link cannot disagree.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy.orm import Session
+
+STAFF_ROLES = frozenset({"dispatcher", "engineer", "editor", "manager", "admin"})
+# Roles that curate the KB and so see drafts and archived articles too.
+CURATOR_ROLES = frozenset({"editor", "manager", "admin"})
+WRITER_ROLES = CURATOR_ROLES | {"engineer"}
+
+PUBLIC = "public"
+CUSTOMERS = "customers"
+INTERNAL = "internal"
+BUILTIN_GROUPS = (PUBLIC, CUSTOMERS, INTERNAL)
+# Owning a product grants this implicit group, so an article can be meant for its owners only.
+PRODUCT_GROUP_PREFIX = "product:"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    kind: Literal["anonymous", "client", "staff"]
+    user_id: int | None = None
+    roles: frozenset[str] = frozenset()
+    # None means every group (staff); otherwise the groups whose articles this viewer may read.
+    groups: frozenset[str] | None = frozenset({PUBLIC})
+    products: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+    @property
+    def sees_drafts(self) -> bool:
+        return bool(self.roles & CURATOR_ROLES)
+
+    def has_any(self, roles: frozenset[str] | set[str]) -> bool:
+        return bool(self.roles & roles)
+
+
+ANONYMOUS = Viewer(kind="anonymous")
+
+
+def viewer_for(session: Session, user) -> Viewer:
+    """Derive what a signed-in user may see from roles, memberships and owned products."""
+    from kb_service.accounts.service import memberships
+
+    if user is None or not user.is_active:
+        return ANONYMOUS
+    roles = user.roles
+    if roles & STAFF_ROLES:
+        return Viewer(kind="staff", user_id=user.id, roles=roles, groups=None)
+    group_names, product_codes = memberships(session, user)
+    groups = {PUBLIC, *group_names}
+    if user.organisation_id is not None:
+        groups.add(CUSTOMERS)
+    groups.update(PRODUCT_GROUP_PREFIX + code for code in product_codes)
+    groups.discard(INTERNAL)
+    return Viewer(
+        kind="client",
+        user_id=user.id,
+        roles=roles,
+        groups=frozenset(groups),
+        products=frozenset(product_codes),
+    )
+
+
+def article_filter(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL condition on `Article` selecting exactly what the viewer may read."""
+    from kb_service.accounts.models import AccessGroup
+    from kb_service.articles.models import Article, article_group
+
+    if viewer.sees_drafts:
+        status_ok = true()
+    elif viewer.is_staff:
+        status_ok = or_(Article.status == "published", Article.author_id == viewer.user_id)
+    else:
+        status_ok = Article.status == "published"
+    if viewer.groups is None:
+        return status_ok
+    in_groups = exists(
+        select(article_group.c.article_id)
+        .join(AccessGroup, AccessGroup.id == article_group.c.group_id)
+        .where(
+            article_group.c.article_id == Article.id,
+            AccessGroup.name.in_(sorted(viewer.groups)),
+        )
+    )
+    return and_(status_ok, in_groups)
+
+
+def can_read(viewer: Viewer, article) -> bool:
+    """The same rule as `article_filter`, for an article already loaded with its groups."""
+    own_draft = viewer.is_staff and article.author_id == viewer.user_id
+    if not viewer.sees_drafts and article.status != "published" and not own_draft:
+        return False
+    if viewer.groups is None:
+        return True
+    return any(name in viewer.groups for name in article.group_names)

@@ -1,0 +1,1 @@
+"""People, organisations, roles, access groups, passwords and API tokens."""

@@ -1,0 +1,72 @@
+"""HTTP API for access groups and users (admin), and the caller's own account."""
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+
+from kb_service.access import Viewer
+from kb_service.accounts import service
+from kb_service.accounts.models import Organisation, User
+from kb_service.accounts.schemas import GroupIn, GroupOut, UserIn, UserOut
+from kb_service.deps import SessionDep, ViewerDep
+from kb_service.errors import Forbidden, Unauthorized
+
+router = APIRouter(tags=["accounts"])
+
+
+def user_out(user: User, organisations: dict[int, str]) -> UserOut:
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        roles=sorted(user.roles),
+        organisation=organisations.get(user.organisation_id) if user.organisation_id else None,
+        locale=user.locale,
+        is_active=user.is_active,
+        created_at=user.created_at,
+    )
+
+
+@router.get("/groups", response_model=list[GroupOut])
+def list_groups(session: SessionDep, viewer: ViewerDep):
+    _require_staff(viewer)
+    return service.list_groups(session)
+
+
+@router.post("/groups", response_model=GroupOut, status_code=status.HTTP_201_CREATED)
+def create_group(data: GroupIn, session: SessionDep, viewer: ViewerDep):
+    _require_admin(viewer)
+    return service.create_group(session, data.name, data.description)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(session: SessionDep, viewer: ViewerDep):
+    _require_admin(viewer)
+    return [user_out(u, _organisations(session)) for u in service.list_users(session)]
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
+def create_user(data: UserIn, session: SessionDep, viewer: ViewerDep):
+    _require_admin(viewer)
+    user = service.create_user(session, **data.model_dump())
+    return user_out(user, _organisations(session))
+
+
+@router.get("/users/me", response_model=UserOut)
+def me(session: SessionDep, viewer: ViewerDep):
+    if viewer.user_id is None:
+        raise Unauthorized("sign in or send a bearer token")
+    return user_out(service.get_user(session, viewer.user_id), _organisations(session))
+
+
+def _organisations(session) -> dict[int, str]:
+    return dict(session.execute(select(Organisation.id, Organisation.name)).tuples())
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if "admin" not in viewer.roles:
+        raise Forbidden("only admins manage users and groups")
+
+
+def _require_staff(viewer: Viewer) -> None:
+    if not viewer.is_staff:
+        raise Forbidden("only staff list access groups")

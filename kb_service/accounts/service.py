@@ -1,0 +1,204 @@
+"""Accounts: users and their roles, organisations, access groups, passwords and API tokens."""
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kb_service.accounts.models import (
+    ROLES,
+    AccessGroup,
+    ApiToken,
+    Organisation,
+    User,
+    UserRole,
+    group_organisation,
+    group_user,
+    organisation_product,
+)
+from kb_service.catalogue.models import Product
+from kb_service.catalogue.service import with_ancestors
+from kb_service.db import utcnow
+from kb_service.errors import Conflict, Invalid, NotFound
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "spr_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        raise Invalid(f"not an e-mail address: {email!r}")
+    return email
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str | None = None,
+    roles: list[str] | tuple[str, ...] = ("client",),
+    organisation: str | None = None,
+    locale: str = "ru",
+) -> User:
+    """Add a person with the given roles; the organisation is created if new."""
+    email = normalise_email(email)
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise Invalid(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
+    if get_user_by_email(session, email) is not None:
+        raise Conflict(f"a user with e-mail {email} exists already")
+    if password is not None and len(password) < 8:
+        raise Invalid("a password needs at least 8 characters")
+    user = User(
+        email=email,
+        name=name.strip() or email,
+        password_hash=hash_password(password) if password else None,
+        organisation_id=get_or_create_organisation(session, organisation).id
+        if organisation
+        else None,
+        locale=locale,
+        role_rows=[UserRole(role=role) for role in dict.fromkeys(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def get_or_create_organisation(session: Session, name: str) -> Organisation:
+    organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        organisation = Organisation(name=name)
+        session.add(organisation)
+        session.flush()
+    return organisation
+
+
+def give_products(session: Session, organisation: Organisation, codes: list[str]) -> None:
+    """Record that an organisation owns these products."""
+    products = session.scalars(select(Product).where(Product.code.in_(codes))).all()
+    missing = sorted(set(codes) - {p.code for p in products})
+    if missing:
+        raise Invalid(f"unknown product(s): {', '.join(missing)}")
+    for product in products:
+        session.execute(
+            organisation_product.insert().values(
+                organisation_id=organisation.id, product_id=product.id
+            )
+        )
+
+
+def list_groups(session: Session) -> list[AccessGroup]:
+    return list(session.scalars(select(AccessGroup).order_by(AccessGroup.name)))
+
+
+def get_or_create_group(session: Session, name: str, description: str = "") -> AccessGroup:
+    group = session.scalar(select(AccessGroup).where(AccessGroup.name == name))
+    if group is None:
+        group = AccessGroup(name=name, description=description)
+        session.add(group)
+        session.flush()
+    return group
+
+
+def create_group(session: Session, name: str, description: str = "") -> AccessGroup:
+    if session.scalar(select(AccessGroup).where(AccessGroup.name == name)) is not None:
+        raise Conflict(f"access group {name!r} exists already")
+    return get_or_create_group(session, name, description)
+
+
+def add_member(
+    session: Session,
+    group: AccessGroup,
+    *,
+    user: User | None = None,
+    org: Organisation | None = None,
+) -> None:
+    """Let a user, or every user of an organisation, read the group's articles."""
+    if user is not None:
+        session.execute(group_user.insert().values(group_id=group.id, user_id=user.id))
+    if org is not None:
+        session.execute(
+            group_organisation.insert().values(group_id=group.id, organisation_id=org.id)
+        )
+
+
+def memberships(session: Session, user: User) -> tuple[set[str], set[str]]:
+    """Names of the user's groups (own and organisation's) and codes of owned products."""
+    names = set(
+        session.scalars(
+            select(AccessGroup.name).join(group_user).where(group_user.c.user_id == user.id)
+        )
+    )
+    codes: set[str] = set()
+    if user.organisation_id is not None:
+        names.update(
+            session.scalars(
+                select(AccessGroup.name)
+                .join(group_organisation)
+                .where(group_organisation.c.organisation_id == user.organisation_id)
+            )
+        )
+        owned = session.scalars(
+            select(Product)
+            .join(organisation_product)
+            .where(organisation_product.c.organisation_id == user.organisation_id)
+        ).all()
+        codes = set(with_ancestors(session, owned))
+    return names, codes
+
+
+def create_token(session: Session, user: User, name: str = "") -> str:
+    """Issue a bearer token; only its hash is stored, so this is the one time it is seen."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _token_hash(token))
+        .options(selectinload(ApiToken.user))
+    )
+    if row is None or not row.user.is_active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

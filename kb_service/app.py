@@ -1,0 +1,101 @@
+"""The app factory: assembles the API (and later the portal) around explicit settings."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy import func, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.index import SearchIndex
+from kb_service.accounts.api import router as accounts_router
+from kb_service.articles.api import router as articles_router
+from kb_service.articles.models import Article
+from kb_service.catalogue.api import router as catalogue_router
+from kb_service.config import Settings
+from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
+from kb_service.errors import DomainError
+from kb_service.search.api import router as search_router
+from kb_service.search.feed import IndexFeed, rebuild
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the application; nothing connects until it starts."""
+    app = FastAPI(
+        title="Spravka",
+        version="0.1.0",
+        description="Knowledge-base-centric help desk: search the KB, then ask.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.sqlalchemy_url)
+    app.state.sessions = make_sessionmaker(app.state.engine)
+    api = APIRouter(prefix="/api/v1")
+    for router in (articles_router, catalogue_router, accounts_router, search_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+    @app.get("/", include_in_schema=False)
+    def home():
+        return RedirectResponse("/docs")
+
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    settings: Settings = app.state.settings
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(app.state.engine)
+    index = SearchIndex(settings.index_path)
+    app.state.index = index
+    if index.position == 0 and _published_count(app) > 0:
+        log.info("index is empty: rebuilding it from the database")
+        rebuild(index, app.state.sessions)
+    feed = IndexFeed(
+        index, app.state.sessions, settings.feed_interval, writes=settings.embedded_worker
+    )
+    app.state.feed = feed
+    feed.start()
+    try:
+        yield
+    finally:
+        feed.stop()
+        index.close()
+        app.state.engine.dispose()
+
+
+def _published_count(app: FastAPI) -> int:
+    with session_scope(app.state.sessions) as session:
+        query = select(func.count()).where(Article.status == "published")
+        return session.scalar(query) or 0
+
+
+def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    extra = {"errors": exc.errors} if exc.errors else {}
+    return problem(exc.status, exc.title, exc.message, instance=request.url.path, **extra)
+
+
+def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"where": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
+    return problem(422, "Invalid input", detail, instance=request.url.path, errors=errors)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return problem(exc.status_code, str(exc.detail), str(exc.detail), instance=request.url.path)

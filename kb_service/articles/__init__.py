@@ -1,0 +1,1 @@
+"""Articles: Markdown source, sanitised HTML, versions, categories and tags."""

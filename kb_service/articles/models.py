@@ -1,0 +1,109 @@
+"""Articles, their versions, categories and tags."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb_service.accounts.models import AccessGroup, User
+from kb_service.catalogue.models import Product
+from kb_service.db import Base, UTCDateTime, utcnow
+
+LANGUAGES = ("ru", "en")
+STATUSES = ("draft", "published", "archived")
+
+article_product = Table(
+    "article_product",
+    Base.metadata,
+    Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
+)
+
+article_group = Table(
+    "article_group",
+    Base.metadata,
+    Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("access_group.id", ondelete="CASCADE"), primary_key=True),
+)
+
+article_tag = Table(
+    "article_tag",
+    Base.metadata,
+    Column("article_id", ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Category(Base):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Article(Base):
+    __tablename__ = "article"
+
+    # The import id ("kb-0001"): stable across systems, so it is the key everywhere.
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body_md: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitised once, on save; pages print this and nothing else.
+    body_html: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("category.id", ondelete="SET NULL"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # Optimistic concurrency: every save bumps it; an edit based on an older one is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    category: Mapped[Category | None] = relationship(lazy="raise")
+    author: Mapped[User | None] = relationship(lazy="raise")
+    products: Mapped[list[Product]] = relationship(secondary=article_product, lazy="raise")
+    groups: Mapped[list[AccessGroup]] = relationship(secondary=article_group, lazy="raise")
+    tags: Mapped[list[Tag]] = relationship(secondary=article_tag, lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def group_names(self) -> list[str]:
+        return sorted(group.name for group in self.groups)
+
+
+class ArticleVersion(Base):
+    """A saved state of an article: who saved what, and when."""
+
+    __tablename__ = "article_version"
+    __table_args__ = (UniqueConstraint("article_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body_md: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16))
+    # The audience and products at that moment (KCS reports ask who could read it when).
+    groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    products: Mapped[list[str]] = mapped_column(JSON, default=list)
+    editor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    editor: Mapped[User | None] = relationship(lazy="raise")

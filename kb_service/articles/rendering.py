@@ -1,0 +1,49 @@
+"""Markdown to safe HTML, once, on save; and plain text for the index."""
+
+import html
+
+import markdown
+import nh3
+
+_EXTENSIONS = ["extra", "sane_lists", "admonition"]
+
+# What an article may contain after sanitising: structure and formatting, no script, no
+# event handlers, no styles, no frames; links only to http(s) and mail.
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "mark", "ol", "p",
+    "pre", "s", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+}  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "code": {"class"},
+    "div": {"class"},
+    "span": {"class"},
+    "p": {"class"},
+    "h2": {"id"},
+    "h3": {"id"},
+}
+_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(source: str) -> str:
+    """Markdown source to sanitised HTML."""
+    raw = markdown.markdown(source, extensions=_EXTENSIONS, output_format="html")
+    return nh3.clean(
+        raw,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def html_to_text(safe_html: str) -> str:
+    """Visible text of sanitised HTML, for the index and snippets."""
+    text = nh3.clean(safe_html.replace("<", " <"), tags=set())
+    return " ".join(html.unescape(text).split())

@@ -1,0 +1,252 @@
+"""Articles: reading within what the viewer may see, saving with versions and the outbox."""
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from kb_service import outbox
+from kb_service.access import CURATOR_ROLES, PUBLIC, WRITER_ROLES, Viewer, article_filter
+from kb_service.accounts.models import AccessGroup
+from kb_service.articles.models import Article, ArticleVersion, Category, Tag
+from kb_service.articles.rendering import render_markdown
+from kb_service.articles.schemas import ArticleCreate, ArticleFields
+from kb_service.catalogue.models import Product
+from kb_service.db import utcnow
+from kb_service.errors import Conflict, Forbidden, Invalid, NotFound
+
+TOPIC = "article.saved"
+
+LOAD = (
+    selectinload(Article.products),
+    selectinload(Article.groups),
+    selectinload(Article.tags),
+    selectinload(Article.category),
+    selectinload(Article.author),
+)
+
+
+def list_articles(
+    session: Session,
+    viewer: Viewer,
+    *,
+    status: str | None = None,
+    language: str | None = None,
+    product: str | None = None,
+    category: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[int, list[Article]]:
+    """A page of visible articles, newest change first, and how many there are in all."""
+    query = select(Article).where(article_filter(viewer))
+    if status:
+        query = query.where(Article.status == status)
+    if language:
+        query = query.where(Article.language == language)
+    if product:
+        query = query.where(Article.products.any(Product.code == product))
+    if category:
+        query = query.where(Article.category.has(Category.slug == category))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = query.options(*LOAD).order_by(Article.updated_at.desc(), Article.id)
+    return total, list(session.scalars(page.limit(limit).offset(offset)))
+
+
+def get_article(session: Session, viewer: Viewer, article_id: str) -> Article:
+    """The article, or NotFound when it does not exist or the viewer may not see it."""
+    article = session.scalar(
+        select(Article).where(Article.id == article_id, article_filter(viewer)).options(*LOAD)
+    )
+    if article is None:
+        raise NotFound(f"no article {article_id!r}")
+    return article
+
+
+def create_article(session: Session, viewer: Viewer, data: ArticleCreate) -> Article:
+    """Add an article; writers may add drafts, curators may publish at once."""
+    _require(viewer, WRITER_ROLES, "write articles")
+    if data.status == "published":
+        _require(viewer, CURATOR_ROLES, "publish articles")
+    article_id = data.id or f"kb-{secrets.token_hex(4)}"
+    if session.get(Article, article_id) is not None:
+        raise Conflict(f"article {article_id!r} exists already")
+    article = _new(article_id, data.status, viewer.user_id)
+    session.add(article)
+    with session.no_autoflush:
+        _apply(session, article, data, groups_default=[PUBLIC])
+    _saved(session, article, viewer)
+    return article
+
+
+def update_article(
+    session: Session, viewer: Viewer, article_id: str, data: ArticleFields, expected_version: int
+) -> Article:
+    """Change an article edited from `expected_version`; a stale edit is refused."""
+    _require(viewer, WRITER_ROLES, "edit articles")
+    article = get_article(session, viewer, article_id)
+    _check_version(article, expected_version)
+    _apply(session, article, data)
+    _saved(session, article, viewer)
+    return article
+
+
+def set_status(
+    session: Session, viewer: Viewer, article_id: str, status: str, expected_version: int | None
+) -> Article:
+    """Publish or archive (or return to draft)."""
+    _require(viewer, CURATOR_ROLES, "publish or archive articles")
+    article = get_article(session, viewer, article_id)
+    if expected_version is not None:
+        _check_version(article, expected_version)
+    if article.status == status:
+        return article
+    article.status = status
+    if status == "published":
+        article.published_at = utcnow()
+    _saved(session, article, viewer)
+    return article
+
+
+def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[ArticleVersion]:
+    article = get_article(session, viewer, article_id)
+    query = (
+        select(ArticleVersion)
+        .where(ArticleVersion.article_id == article.id)
+        .options(selectinload(ArticleVersion.editor))
+        .order_by(ArticleVersion.version.desc())
+    )
+    return list(session.scalars(query))
+
+
+def save_imported(session: Session, data: ArticleCreate, author_id: int | None = None) -> bool:
+    """Create or update an article from an import line; False when nothing changed."""
+    article = session.scalar(select(Article).where(Article.id == data.id).options(*LOAD))
+    if article is None:
+        article = _new(data.id, data.status, author_id)
+        session.add(article)
+    elif _unchanged(article, data):
+        return False
+    article.status = data.status
+    if data.status == "published" and article.published_at is None:
+        article.published_at = utcnow()
+    with session.no_autoflush:
+        _apply(session, article, data, groups_default=[PUBLIC])
+    _saved(session, article, None, editor_id=author_id)
+    return True
+
+
+def get_or_create_category(session: Session, slug: str, name: str | None = None) -> Category:
+    category = session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        category = Category(slug=slug, name=name or slug.replace("-", " ").capitalize())
+        session.add(category)
+        session.flush()
+    return category
+
+
+def list_categories(session: Session) -> list[Category]:
+    return list(session.scalars(select(Category).order_by(Category.name)))
+
+
+def _new(article_id: str, status: str, author_id: int | None) -> Article:
+    # Empty collections up front: assigning them later then needs no load (lazy="raise").
+    return Article(id=article_id, status=status, author_id=author_id, version=1,
+                   products=[], groups=[], tags=[], category=None)  # fmt: skip
+
+
+def _apply(
+    session: Session, article: Article, data: ArticleFields, groups_default: list[str] | None = None
+) -> None:
+    if data.title is not None:
+        article.title = data.title
+    if data.body is not None:
+        article.body_md = data.body
+        article.body_html = render_markdown(data.body)
+    if data.language is not None:
+        article.language = data.language
+    if data.category is not None:
+        article.category = get_or_create_category(session, data.category) if data.category else None
+    if data.products is not None:
+        article.products = _products(session, data.products)
+    groups = data.groups if data.groups is not None else groups_default
+    if groups is not None:
+        article.groups = _groups(session, groups or [PUBLIC])
+    if data.tags is not None:
+        article.tags = [_tag(session, name) for name in data.tags]
+
+
+def _saved(
+    session: Session, article: Article, viewer: Viewer | None, editor_id: int | None = None
+) -> None:
+    """Bump the version, keep the saved text and tell the outbox, all in this transaction."""
+    article.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict(f"article {article.id!r} was changed by someone else; reload it") from exc
+    session.add(
+        ArticleVersion(
+            article_id=article.id,
+            version=article.version,
+            title=article.title,
+            body_md=article.body_md,
+            language=article.language,
+            status=article.status,
+            groups=article.group_names,
+            products=sorted(p.code for p in article.products),
+            editor_id=viewer.user_id if viewer else editor_id,
+        )
+    )
+    outbox.emit(session, TOPIC, article.id, {"status": article.status, "version": article.version})
+    session.flush()
+
+
+def _check_version(article: Article, expected: int) -> None:
+    if article.version != expected:
+        raise Conflict(
+            f"article {article.id!r} is at version {article.version}, not {expected}: "
+            "someone saved it meanwhile; reload, merge your change and save again"
+        )
+
+
+def _require(viewer: Viewer, roles: frozenset[str], action: str) -> None:
+    if not viewer.has_any(roles):
+        raise Forbidden(f"your roles do not allow you to {action}")
+
+
+def _products(session: Session, codes: list[str]) -> list[Product]:
+    products = list(session.scalars(select(Product).where(Product.code.in_(codes))))
+    missing = sorted(set(codes) - {p.code for p in products})
+    if missing:
+        raise Invalid(f"unknown product code(s): {', '.join(missing)}")
+    return products
+
+
+def _groups(session: Session, names: list[str]) -> list[AccessGroup]:
+    groups = list(session.scalars(select(AccessGroup).where(AccessGroup.name.in_(names))))
+    missing = sorted(set(names) - {g.name for g in groups})
+    if missing:
+        raise Invalid(f"unknown access group(s): {', '.join(missing)}")
+    return groups
+
+
+def _tag(session: Session, name: str) -> Tag:
+    tag = session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        tag = Tag(name=name)
+        session.add(tag)
+    return tag
+
+
+def _unchanged(article: Article, data: ArticleCreate) -> bool:
+    return (
+        article.title == data.title
+        and article.body_md == data.body
+        and article.language == data.language
+        and article.status == data.status
+        and sorted(p.code for p in article.products) == sorted(data.products or [])
+        and article.group_names == sorted(data.groups or [PUBLIC])
+        and (article.category.slug if article.category else None) == data.category
+        and sorted(t.name for t in article.tags) == sorted(data.tags or [])
+    )

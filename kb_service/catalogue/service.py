@@ -1,0 +1,75 @@
+"""The product catalogue: products with families and versions."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb_service.catalogue.models import Product, ProductVersion
+from kb_service.errors import Conflict, Invalid, NotFound
+
+
+def list_products(session: Session) -> list[Product]:
+    return list(session.scalars(select(Product).order_by(Product.code)))
+
+
+def get_product(session: Session, code: str) -> Product:
+    product = session.scalar(select(Product).where(Product.code == code))
+    if product is None:
+        raise NotFound(f"no product {code!r}")
+    return product
+
+
+def save_product(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    parent: str | None = None,
+    versions: Iterable[str] = (),
+    description: str = "",
+    create_only: bool = False,
+) -> Product:
+    """Create or update a product by its code (the catalogue sync is idempotent by code)."""
+    product = session.scalar(select(Product).where(Product.code == code))
+    if product is not None and create_only:
+        raise Conflict(f"product {code!r} exists already")
+    parent_product = None
+    if parent:
+        parent_product = session.scalar(select(Product).where(Product.code == parent))
+        if parent_product is None:
+            raise Invalid(f"unknown parent product {parent!r}")
+        if product is not None and code in with_ancestors(session, [parent_product]):
+            raise Invalid(f"product {code!r} cannot be its own ancestor")
+    if product is None:
+        product = Product(code=code, name=name)
+        session.add(product)
+    product.name = name
+    product.description = description
+    product.parent_id = parent_product.id if parent_product else None
+    known = {v.name for v in product.versions}
+    product.versions.extend(
+        ProductVersion(name=v) for v in dict.fromkeys(versions) if v not in known
+    )
+    session.flush()
+    return product
+
+
+def with_ancestors(session: Session, products: Iterable[Product]) -> list[str]:
+    """Codes of the products and of every family above them."""
+    chains = ancestor_map(session)
+    return list(dict.fromkeys(code for p in products for code in chains.get(p.id, [p.code])))
+
+
+def ancestor_map(session: Session) -> dict[int, list[str]]:
+    """For every product id, its code followed by the codes of its families, in one query."""
+    products = {p.id: p for p in session.scalars(select(Product))}
+    result: dict[int, list[str]] = {}
+    for product_id in products:
+        codes, current, seen = [], products.get(product_id), set()
+        while current is not None and current.id not in seen:
+            seen.add(current.id)
+            codes.append(current.code)
+            current = products.get(current.parent_id) if current.parent_id else None
+        result[product_id] = codes
+    return result

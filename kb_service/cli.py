@@ -1,0 +1,215 @@
+"""The `spravka` command line: serve, import, reindex, worker, users and tokens."""
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from kb_service.config import Settings
+from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
+from kb_service.errors import DomainError
+
+app = typer.Typer(help="Spravka: a knowledge-base-centric help desk.", no_args_is_help=True)
+import_app = typer.Typer(help="Import JSON Lines files (idempotent by id).", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API bearer tokens.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def main() -> None:
+    app()
+
+
+def _database(settings: Settings):
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    return make_sessionmaker(engine)
+
+
+def _fail(message: str, details: list[str] = ()) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    for line in details:
+        err.print(f"  {line}", highlight=False, markup=False)
+    raise typer.Exit(code=2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=False, disable=not err.is_terminal,
+    )  # fmt: skip
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Load the demo content into an empty database.")
+    ] = False,
+) -> None:
+    """Migrate the database, then serve the portal and the API."""
+    import uvicorn
+
+    from kb_service.app import create_app
+
+    settings = Settings()
+    sessions = _database(settings)
+    if demo:
+        _load_demo(sessions)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _load_demo(sessions) -> None:
+    from kb_service import demo
+
+    with session_scope(sessions) as session:
+        demo.ensure_builtin_groups(session)
+        if demo.is_empty(session):
+            out.print("Loading the demo content…")
+            demo.load_demo(session)
+        else:
+            demo.ensure_demo_users(session)
+    out.print("[bold]Demo users[/] (e-mail / password):")
+    for user in demo.USERS:
+        out.print(f"  {user.role:<11} {user.email:<26} {user.password}", highlight=False)
+
+
+@import_app.command("articles")
+def import_articles(file: Annotated[Path, typer.Argument(help="JSONL file of articles.")]) -> None:
+    """Import articles; every invalid line is reported and nothing is imported."""
+    from kb_service.articles.schemas import ArticleImport
+    from kb_service.importing import import_articles as run
+
+    _import(file, ArticleImport, run, "articles")
+
+
+@import_app.command("products")
+def import_products(file: Annotated[Path, typer.Argument(help="JSONL file of products.")]) -> None:
+    """Import products (the catalogue sync); parents before or after children."""
+    from kb_service.catalogue.schemas import ProductImport
+    from kb_service.importing import import_products as run
+
+    _import(file, ProductImport, run, "products")
+
+
+def _import(file: Path, model, run, what: str) -> None:
+    from kb_service.demo import ensure_builtin_groups
+    from kb_service.importing import parse_lines
+
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {file}: {exc}")
+    sessions = _database(Settings())
+    try:
+        records = parse_lines(lines, model)
+        with session_scope(sessions) as session, _progress() as progress:
+            ensure_builtin_groups(session)
+            task = progress.add_task(f"Importing {what}", total=len(records))
+            report = run(session, records, lambda n: progress.advance(task, n))
+    except DomainError as exc:
+        _fail(f"{file}: {exc.message}", exc.errors)
+    out.print(
+        f"{what}: {report.read} read, {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged"
+    )
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the database aside, then swap it in."""
+    from indexer.index import SearchIndex
+    from kb_service.search.feed import rebuild
+
+    settings = Settings()
+    sessions = _database(settings)
+    index = SearchIndex(settings.index_path)
+    with _progress() as progress:
+        task = progress.add_task("Indexing articles", total=None)
+        total = rebuild(
+            index, sessions, progress=lambda n: progress.advance(task, n),
+            on_total=lambda t: progress.update(task, total=t),
+        )  # fmt: skip
+    index.close()
+    out.print(f"reindexed {total} published articles")
+
+
+@app.command()
+def worker() -> None:
+    """Feed this node's search index from the outbox until stopped (production mode)."""
+    from indexer.index import SearchIndex
+    from kb_service.search.feed import IndexFeed
+
+    settings = Settings()
+    sessions = _database(settings)
+    index = SearchIndex(settings.index_path)
+    feed = IndexFeed(index, sessions, settings.feed_interval, writes=True)
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    feed.start()
+    out.print(f"feeding {settings.index_path} from the outbox; Ctrl-C stops")
+    stopped.wait()
+    feed.stop()
+    index.close()
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="E-mail address, the login.")],
+    name: Annotated[str, typer.Option(help="Full name.")] = "",
+    role: Annotated[list[str], typer.Option(help="Role; repeat for several.")] = ["client"],  # noqa: B006
+    organisation: Annotated[str | None, typer.Option(help="Client organisation.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Password; asked for when omitted.", prompt=False)
+    ] = None,
+) -> None:
+    """Add a user with roles; asks for the password unless given."""
+    from kb_service.accounts.service import create_user
+
+    if password is None:
+        if not sys.stdin.isatty():
+            _fail("give --password, or run in a terminal to be asked for it")
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    sessions = _database(Settings())
+    try:
+        with session_scope(sessions) as session:
+            user = create_user(
+                session, email=email, name=name, password=password, roles=role,
+                organisation=organisation,
+            )  # fmt: skip
+            out.print(f"added {user.email} ({', '.join(sorted(user.roles))})")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option("--user", help="E-mail of the token's owner.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "",
+) -> None:
+    """Issue an API bearer token for a user; it is shown once."""
+    from kb_service.accounts.service import create_token, get_user_by_email
+
+    sessions = _database(Settings())
+    try:
+        with session_scope(sessions) as session:
+            owner = get_user_by_email(session, user)
+            if owner is None:
+                _fail(f"no user with e-mail {user}")
+            token = create_token(session, owner, name)
+    except DomainError as exc:
+        _fail(exc.message)
+    out.print(token, highlight=False)

@@ -1,0 +1,61 @@
+"""Settings: the one place that reads the environment (`SPRAVKA_*`)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of Spravka; the README's table is checked against this class."""
+
+    model_config = SettingsConfigDict(env_prefix="SPRAVKA_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./spravka-data"), description="Folder for the SQLite file and the search index."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file `spravka.db` in the data folder."
+    )
+    secret_key: str = Field(
+        "change-me-in-production",
+        description="Signs session cookies and CSRF tokens; set a long random value in production.",
+    )
+    index_dir: Path | None = Field(
+        None, description="Search index folder of this node; default: `index` in the data folder."
+    )
+    feed_interval: float = Field(
+        0.2, description="Seconds between outbox polls of the index feed when idle."
+    )
+    embedded_worker: bool = Field(
+        True,
+        description="Feed the index from a thread of `spravka serve`; false with `spravka worker`.",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public address of the portal, used in links."
+    )
+    smtp_host: str = Field("localhost", description="SMTP server for outgoing mail.")
+    smtp_port: int = Field(25, description="SMTP port.")
+    smtp_user: str | None = Field(None, description="SMTP login, if the server needs one.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
+    mail_from: str = Field("support@spravka.local", description="Sender of notifications.")
+    imap_host: str | None = Field(None, description="IMAP server to fetch inbound support mail.")
+    imap_user: str | None = Field(None, description="IMAP login.")
+    imap_password: str | None = Field(None, description="IMAP password.")
+    anonymous_tickets: bool = Field(
+        True, description="Let anonymous visitors open tickets with an e-mail address."
+    )
+    cookie_secure: bool = Field(
+        False, description="Send the session cookie over HTTPS only (set true behind TLS)."
+    )
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'spravka.db').resolve()}"
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.data_dir / "index"

@@ -1,0 +1,9 @@
+"""Imports every model module so the metadata is complete (migrations, tests)."""
+
+
+def load_all() -> None:
+    from kb_service import outbox as _outbox  # noqa: F401
+    from kb_service.accounts import models as _accounts  # noqa: F401
+    from kb_service.articles import models as _articles  # noqa: F401
+    from kb_service.catalogue import models as _catalogue  # noqa: F401
+    from kb_service.search import models as _search  # noqa: F401

@@ -1,0 +1,55 @@
+"""The outbox: changes others must react to, written in the same transaction as the change.
+
+Consumers read rows in id order, remember their position and are idempotent, so a crash or a
+restart loses nothing and repeats nothing visible.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from kb_service.db import Base, UTCDateTime, utcnow
+
+# Serialises outbox writers on PostgreSQL so that ids commit in order: a consumer that
+# remembers "the last id I saw" can then never skip a row committed late with a lower id.
+OUTBOX_LOCK_KEY = 0x5350524B
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    topic: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxCursor(Base):
+    """Position of a consumer whose state lives in the database (the notifier, webhooks)."""
+
+    __tablename__ = "outbox_cursor"
+
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+def emit(session: Session, topic: str, key: str, payload: dict | None = None) -> None:
+    """Record an event in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
+    session.add(OutboxEvent(topic=topic, key=key, payload=payload or {}))
+
+
+def read_after(session: Session, position: int, limit: int = 500) -> Sequence[OutboxEvent]:
+    """Events after `position`, oldest first."""
+    query = select(OutboxEvent).where(OutboxEvent.id > position).order_by(OutboxEvent.id)
+    return session.scalars(query.limit(limit)).all()
+
+
+def last_position(session: Session) -> int:
+    return session.scalar(select(func.coalesce(func.max(OutboxEvent.id), 0))) or 0

@@ -1,0 +1,1 @@
+"""Search over the KB: feeding the index from the outbox, the search API, search events."""

@@ -1,0 +1,108 @@
+"""HTTP API: search, type-ahead suggestions and clicks (DESIGN.md shapes)."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel
+
+from indexer.index import SearchIndex
+from kb_service.deps import SessionDep, ViewerDep
+from kb_service.search import service
+
+router = APIRouter(tags=["search"])
+
+
+def get_index(request: Request) -> SearchIndex:
+    return request.app.state.index
+
+
+IndexDep = Annotated[SearchIndex, Depends(get_index)]
+
+
+class ResultOut(BaseModel):
+    id: str
+    title: str
+    snippet: str
+    url: str
+    score: float
+    language: str
+    products: list[str]
+
+
+class FacetOut(BaseModel):
+    value: str
+    count: int
+
+
+class SearchOut(BaseModel):
+    query: str
+    total: int
+    results: list[ResultOut]
+    facets: dict[str, list[FacetOut]]
+    did_you_mean: str | None
+    search_id: int | None = None
+
+
+class SuggestionOut(BaseModel):
+    id: str
+    title: str
+    url: str
+
+
+class ClickIn(BaseModel):
+    article_id: str
+
+
+@router.get("/search", response_model=SearchOut)
+def search(
+    session: SessionDep,
+    index: IndexDep,
+    viewer: ViewerDep,
+    q: Annotated[str, Query(max_length=10_000)] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    product: str | None = None,
+    language: Literal["ru", "en"] | None = None,
+    category: str | None = None,
+    visit: Annotated[str | None, Query(max_length=64)] = None,
+):
+    result, event_id = service.search(
+        session, index, viewer, q, limit=limit, offset=offset, product=product,
+        language=language, category=category, visit_id=visit,
+    )  # fmt: skip
+    return SearchOut(
+        query=result.query,
+        total=result.total,
+        results=[
+            ResultOut(**_hit(h), snippet=h.snippet, score=round(h.score, 4)) for h in result.hits
+        ],
+        facets={k: [FacetOut(value=v, count=c) for v, c in vs] for k, vs in result.facets.items()},
+        did_you_mean=result.did_you_mean,
+        search_id=event_id,
+    )
+
+
+@router.get("/suggest", response_model=list[SuggestionOut])
+def suggest(
+    index: IndexDep,
+    viewer: ViewerDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+):
+    hits = service.suggest(index, viewer, q, limit)
+    return [SuggestionOut(id=h.id, title=h.title, url=f"/articles/{h.id}") for h in hits]
+
+
+@router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
+def click(search_id: int, data: ClickIn, session: SessionDep, viewer: ViewerDep):
+    service.record_click(session, viewer, search_id, data.article_id)
+
+
+def _hit(hit) -> dict:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "url": f"/articles/{hit.id}",
+        "language": hit.language,
+        "products": list(hit.products),
+    }

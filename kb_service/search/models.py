@@ -1,0 +1,27 @@
+"""Search events: what people looked for, how much they found and what they opened."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kb_service.db import Base, UTCDateTime, utcnow
+
+
+class SearchEvent(Base):
+    __tablename__ = "search_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Groups the searches and views of one portal visit (the ask-form trail, KCS measures).
+    visit_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    viewer_kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    query: Mapped[str] = mapped_column(String(500), index=True)
+    result_count: Mapped[int] = mapped_column(Integer)
+    clicked_article_id: Mapped[str | None] = mapped_column(
+        ForeignKey("article.id", ondelete="SET NULL")
+    )
+    clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

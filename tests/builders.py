@@ -1,0 +1,59 @@
+"""Plain functions that build test data through the services, as a user of them would."""
+
+import itertools
+
+from sqlalchemy.orm import Session
+
+from kb_service.access import Viewer, viewer_for
+from kb_service.accounts import service as accounts
+from kb_service.articles import service as articles
+from kb_service.articles.schemas import ArticleImport
+from kb_service.catalogue.service import save_product
+
+_numbers = itertools.count(1)
+
+
+def make_user(session: Session, roles=("client",), organisation=None, **overrides):
+    number = next(_numbers)
+    fields = {"email": f"user{number}@example.test", "name": f"User {number}"}
+    fields.update(overrides)
+    return accounts.create_user(
+        session, roles=list(roles), organisation=organisation, password="correct horse", **fields
+    )
+
+
+def make_viewer(session: Session, roles=("client",), organisation=None) -> Viewer:
+    return viewer_for(session, make_user(session, roles, organisation))
+
+
+def make_token(session: Session, roles=("client",), organisation=None) -> str:
+    user = make_user(session, roles, organisation)
+    return accounts.create_token(session, user)
+
+
+def make_product(session: Session, code: str = "LP-2040", parent: str | None = None, **overrides):
+    return save_product(session, code=code, name=overrides.pop("name", code), parent=parent,
+                        **overrides)  # fmt: skip
+
+
+def make_article(session: Session, **overrides):
+    """An article saved as the importer saves it (published, public unless told)."""
+    number = next(_numbers)
+    fields = {
+        "id": f"kb-{number:04d}",
+        "title": f"Article {number}",
+        "body": f"Body of article {number}.",
+        "language": "en",
+    }
+    fields.update(overrides)
+    for name in fields.get("groups") or []:
+        accounts.get_or_create_group(session, name)
+    record = ArticleImport(**fields)
+    articles.save_imported(session, record)
+    session.flush()
+    return articles.get_article(session, Viewer(kind="staff", roles=frozenset({"admin"}),
+                                                groups=None), record.id)  # fmt: skip
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
