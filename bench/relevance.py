@@ -1,0 +1,223 @@
+"""Search relevance on the shared evaluation sets: Spravka beside plain BM25 and SQLite FTS5.
+
+    python bench/relevance.py [--sets libreoffice_help_ru,stackfaq]
+
+Reads ../shared/eval (or $SPRAVKA_EVAL_DIR); nothing of it is copied into the repository.
+The floor is the README's plain BM25 (k1 0.9, b 0.4, \\w+ lower-cased, no stemming, OR-ed,
+title and body as one field), implemented here so its numbers can be checked against it.
+"""
+
+import argparse
+import json
+import math
+import os
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+ALL_SETS = (
+    "libreoffice_help_ru",
+    "libreoffice_help_en",
+    "debian_faq_ru",
+    "debian_faq_en",
+    "stackfaq",
+    "gitbugs_dups",
+)
+# Sets whose queries are themselves documents of the corpus (dropped from their own ranking).
+SELF_EXCLUDING = {"gitbugs_dups"}
+DEPTH = 10
+# One more than the depth, so a ranking still has DEPTH documents after dropping the query.
+FETCH = DEPTH + 1
+TOKEN_RE = re.compile(r"\w+")
+
+
+def eval_dir() -> Path:
+    override = os.environ.get("SPRAVKA_EVAL_DIR")
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+def load(name: str) -> tuple[list[dict], list[dict], dict[str, set[str]]]:
+    folder = eval_dir() / name
+    with open(folder / "corpus.jsonl", encoding="utf-8") as handle:
+        corpus = [json.loads(line) for line in handle if line.strip()]
+    with open(folder / "dev" / "queries.jsonl", encoding="utf-8") as handle:
+        queries = [json.loads(line) for line in handle if line.strip()]
+    qrels: dict[str, set[str]] = defaultdict(set)
+    with open(folder / "dev" / "qrels.tsv", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                query_id, doc_id, _rel = line.rstrip("\n").split("\t")
+                qrels[query_id].add(doc_id)
+    return corpus, queries, qrels
+
+
+def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> dict[str, list[str]]:
+    """Spravka's ranking per query: index the corpus as public articles, search anonymously."""
+    from indexer.documents import Document
+    from indexer.index import SearchIndex
+    from indexer.search import search
+
+    language = "ru" if dataset_name.endswith("_ru") else "en"
+    docs = (
+        Document(
+            id=d["id"],
+            title=d.get("title") or "",
+            body=d.get("body") or "",
+            language=language,
+            groups=("public",),
+            products=(),
+        )
+        for d in corpus
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        index = SearchIndex(Path(folder) / "index")
+        try:
+            index.rebuild(docs, position=0, total=len(corpus))
+            viewer = frozenset({"public"})
+            return {
+                query["id"]: [
+                    hit.id for hit in search(index, query["text"], groups=viewer, limit=FETCH).hits
+                ]
+                for query in queries
+            }
+        finally:
+            index.close()
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(text.lower())
+
+
+def run_bm25_floor(
+    corpus: list[dict], queries: list[dict], k1: float = 0.9, b: float = 0.4
+) -> dict[str, list[str]]:
+    """Plain BM25 over title+body as one field, query terms OR-ed (the README's floor)."""
+    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    lengths = []
+    for docnum, doc in enumerate(corpus):
+        words = tokens(f"{doc.get('title') or ''} {doc.get('body') or ''}")
+        lengths.append(len(words))
+        for term, tf in Counter(words).items():
+            postings[term].append((docnum, tf))
+    n, avgdl = len(corpus), sum(lengths) / max(1, len(lengths))
+    rankings = {}
+    for query in queries:
+        scores: Counter[int] = Counter()
+        for term in set(tokens(query["text"])):
+            plist = postings.get(term, ())
+            idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
+            for docnum, tf in plist:
+                norm = k1 * (1 - b + b * lengths[docnum] / avgdl)
+                scores[docnum] += idf * tf * (k1 + 1) / (tf + norm)
+        rankings[query["id"]] = [corpus[d]["id"] for d, _s in scores.most_common(FETCH)]
+    return rankings
+
+
+def run_fts5(corpus: list[dict], queries: list[dict]) -> dict[str, list[str]]:
+    """SQLite FTS5 with bm25(), each query term quoted and OR-ed."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE doc USING fts5(id UNINDEXED, title, body)")
+    db.executemany(
+        "INSERT INTO doc (id, title, body) VALUES (?, ?, ?)",
+        ((d["id"], d.get("title") or "", d.get("body") or "") for d in corpus),
+    )
+    rankings = {}
+    for query in queries:
+        terms = sorted(set(tokens(query["text"])))
+        if not terms:
+            rankings[query["id"]] = []
+            continue
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = db.execute(
+            "SELECT id FROM doc WHERE doc MATCH ? ORDER BY bm25(doc) LIMIT ?", (match, FETCH)
+        ).fetchall()
+        rankings[query["id"]] = [row[0] for row in rows]
+    return rankings
+
+
+def score(
+    rankings: dict[str, list[str]], qrels: dict[str, set[str]], drop_self: bool
+) -> dict[str, float]:
+    """Mean nDCG@10, MRR@10 and Recall@10 over the queries that have relevant documents."""
+    totals = Counter()
+    judged = [qid for qid in qrels if qrels[qid]]
+    for qid in judged:
+        relevant = qrels[qid] - ({qid} if drop_self else set())
+        ranking = [d for d in rankings.get(qid, []) if not (drop_self and d == qid)][:DEPTH]
+        gains = [1.0 if d in relevant else 0.0 for d in ranking]
+        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), DEPTH)))
+        totals["ndcg"] += dcg / ideal if ideal else 0.0
+        totals["mrr"] += next((1 / (i + 1) for i, g in enumerate(gains) if g), 0.0)
+        totals["recall"] += sum(gains) / len(relevant) if relevant else 0.0
+    return {key: totals[key] / max(1, len(judged)) for key in ("ndcg", "mrr", "recall")}
+
+
+def evaluate(name: str) -> dict[str, dict[str, float]]:
+    corpus, queries, qrels = load(name)
+    drop_self = name in SELF_EXCLUDING
+    results = {}
+    for system, runner in (
+        ("floor", lambda: run_bm25_floor(corpus, queries)),
+        ("fts5", lambda: run_fts5(corpus, queries)),
+        ("spravka", lambda: run_spravka(name, corpus, queries)),
+    ):
+        started = time.perf_counter()
+        results[system] = score(runner(), qrels, drop_self)
+        results[system]["seconds"] = time.perf_counter() - started
+    return results
+
+
+def print_table(results: dict[str, dict[str, dict[str, float]]]) -> None:
+    table = Table(title="Relevance on the dev halves (@10)")
+    table.add_column("set", no_wrap=True)
+    for system in ("floor", "fts5", "spravka"):
+        table.add_column(f"{system} nDCG", justify="right")
+    table.add_column("spravka MRR", justify="right")
+    table.add_column("spravka R", justify="right")
+    table.add_column("vs floor", justify="right")
+    for name, by_system in results.items():
+        floor, spravka = by_system["floor"]["ndcg"], by_system["spravka"]["ndcg"]
+        table.add_row(
+            name,
+            *(f"{by_system[s]['ndcg']:.3f}" for s in ("floor", "fts5", "spravka")),
+            f"{by_system['spravka']['mrr']:.3f}",
+            f"{by_system['spravka']['recall']:.3f}",
+            f"{(spravka / floor - 1) * 100:+.1f}%",
+        )
+    means = {
+        s: sum(r[s]["ndcg"] for r in results.values()) / len(results)
+        for s in ("floor", "fts5", "spravka")
+    }
+    table.add_row(
+        "mean",
+        *(f"{means[s]:.3f}" for s in ("floor", "fts5", "spravka")),
+        "",
+        "",
+        f"{(means['spravka'] / means['floor'] - 1) * 100:+.1f}%",
+    )
+    Console().print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default=",".join(ALL_SETS))
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.sets.split(",") if n.strip()]
+    unknown = set(names) - set(ALL_SETS)
+    if unknown:
+        parser.error(f"unknown sets: {', '.join(sorted(unknown))}")
+    print_table({name: evaluate(name) for name in names})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.exit(main())
