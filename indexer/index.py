@@ -43,7 +43,6 @@ def weighting() -> BM25F:
 
 def to_fields(doc: Document) -> dict[str, object]:
     """The Whoosh field values of a document."""
-    text = f"{doc.title}\n{doc.body}"
     return {
         schema.ID: doc.id,
         schema.KIND: schema.ARTICLE,
@@ -51,7 +50,6 @@ def to_fields(doc: Document) -> dict[str, object]:
         schema.BODY: doc.body,
         schema.TAGS: " ".join(doc.tags),
         schema.TITLE_WORDS: doc.title,
-        schema.SPELLING: " ".join(spelling_words(text)),
         schema.LANGUAGE: doc.language,
         schema.PRODUCTS: ",".join(doc.products),
         schema.CATEGORY: doc.category or "",
@@ -59,13 +57,6 @@ def to_fields(doc: Document) -> dict[str, object]:
         schema.UPDATED_AT: doc.updated_at.isoformat() if doc.updated_at else None,
         schema.BODY_TEXT: doc.body,
     }
-
-
-def spelling_words(text: str) -> set[str]:
-    """Words worth offering as corrections: alphabetic and at least three letters long."""
-    from indexer.analysis import words
-
-    return {w for w in words(text) if len(w) >= 3 and w.isalpha()}
 
 
 def _create_generation(folder: Path) -> whoosh_index.Index:

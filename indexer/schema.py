@@ -14,9 +14,6 @@ BODY = "body"
 TAGS = "tags"
 # Title words, folded but not stemmed: type-ahead completes what the user is literally typing.
 TITLE_WORDS = "title_words"
-# Every distinct folded word of title and body: the dictionary for "did you mean"
-# (stems are not words to offer), existence only to keep the rebuild fast.
-SPELLING = "spelling"
 # Article language, stored and faceted.
 LANGUAGE = "language"
 # Product codes with their ancestor families: filter, facet, and shown on hits.
@@ -54,7 +51,6 @@ def build_schema() -> fields.Schema:
             BODY: fields.TEXT(analyzer=stemmed),
             TAGS: fields.TEXT(analyzer=stemmed, phrase=False),
             TITLE_WORDS: fields.TEXT(analyzer=MixedLanguageAnalyzer(stemming=False), phrase=False),
-            SPELLING: fields.KEYWORD(lowercase=False, scorable=False),
             LANGUAGE: fields.ID(stored=True),
             PRODUCTS: fields.KEYWORD(stored=True, commas=True),
             CATEGORY: fields.ID(stored=True),

@@ -95,10 +95,13 @@ def search(
         correction = did_you_mean(view, parsed, allowed)
         if whoosh_query is None or (allowed is not None and not allowed):
             return SearchResult(empty.query, 0, [], empty.facets, correction)
-        top = view.searcher.search(whoosh_query, limit=offset + limit, filter=allowed)
+        # Whoosh refuses limit 0; a caller asking only for the total and facets is valid.
+        top = view.searcher.search(whoosh_query, limit=max(1, offset + limit), filter=allowed)
         matched = _matched(view, whoosh_query, allowed)
         stems = parsed.stems
-        hits = [_hit(view, docnum, score, stems) for score, docnum in top.top_n[offset:]]
+        hits = [
+            _hit(view, docnum, score, stems) for score, docnum in top.top_n[offset : offset + limit]
+        ]
         return SearchResult(empty.query, len(matched), hits, view.count_facets(matched), correction)
 
 
@@ -125,7 +128,8 @@ def suggest(
     with index.view() as view:
         allowed = view.allowed(groups)
         completion = _completion_query(normalise_query(prefix), view)
-        if completion is None or (allowed is not None and not allowed):
+        limit = min(limit, MAX_LIMIT)
+        if completion is None or limit < 1 or (allowed is not None and not allowed):
             return []
-        top = view.searcher.search(completion, limit=max(0, min(limit, MAX_LIMIT)), filter=allowed)
+        top = view.searcher.search(completion, limit=limit, filter=allowed)
         return [_hit(view, docnum, score, None) for score, docnum in top.top_n]

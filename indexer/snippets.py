@@ -42,6 +42,11 @@ def _matches(text: str, stems: set[str]) -> list[tuple[int, int, str]]:
     return found
 
 
+def matched_words(text: str, stems: set[str]) -> list[str]:
+    """The folded words of ``text`` whose stems are among ``stems``."""
+    return [fold(text[start:end]) for start, end, _term in _matches(text, stems)]
+
+
 def _best_window(matches: list[tuple[int, int, str]]) -> int:
     """Start offset of the window holding the most distinct matched stems."""
     best_start, best_score = 0, (-1, 0)

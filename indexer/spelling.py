@@ -1,54 +1,66 @@
 """'Did you mean' computed over what the viewer may see.
 
 Whoosh's corrector draws on the whole index, so it could offer a word that exists only in an
-internal article. Candidates come from the global dictionary, but a candidate is kept only if
-it occurs in a document the viewer may see, and candidates are ranked by that visible count.
+internal article. Here candidates are index terms (stems) near the misspelt word's stem, kept
+only if a document the viewer may see contains them and ranked by that visible count; the word
+offered is the candidate's commonest spelling in a visible document, since a stem is not a word.
+A separate dictionary field of whole words would double the postings and the rebuild time.
 """
+
+from collections import Counter
 
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from indexer import schema
 from indexer.analysis import is_indexed_word, stem
 from indexer.querying import ParsedQuery
+from indexer.snippets import matched_words
 from indexer.view import IndexView
 
 MAX_DISTANCE = 2
 MIN_WORD = 4  # shorter words have too many neighbours to correct reliably
+FIELDS = (schema.TITLE, schema.BODY)
 
 
-def _visible_count(view: IndexView, field: str, text: str, allowed: set[int] | None) -> int:
+def _visible_docs(view: IndexView, term: str, allowed: set[int] | None) -> list[int]:
     reader = view.searcher.reader()
-    if (field, text) not in reader:
-        return 0
-    docs = reader.postings(field, text).all_ids()
-    if allowed is None:
-        return sum(1 for _ in docs)
-    return sum(1 for d in docs if d in allowed)
+    docs: set[int] = set()
+    for field in FIELDS:
+        if (field, term) in reader:
+            docs.update(reader.postings(field, term).all_ids())
+    return sorted(docs if allowed is None else docs & allowed)
 
 
-def _is_known(view: IndexView, word: str, allowed: set[int] | None) -> bool:
-    term = stem(word)
-    return any(_visible_count(view, field, term, allowed) for field in (schema.TITLE, schema.BODY))
-
-
-def _candidates(view: IndexView, word: str) -> set[str]:
+def _candidates(view: IndexView, term: str) -> set[str]:
     found: set[str] = set()
     for leaf, _offset in view.searcher.leaf_searchers():
-        # Per segment: the segment reader walks its term list with a Levenshtein automaton,
-        # while the multi-segment reader falls back to comparing every term.
-        found.update(leaf.reader().terms_within(schema.SPELLING, word, MAX_DISTANCE))
+        # Per segment: a segment reader walks its term list with a Levenshtein automaton,
+        # while the multi-segment reader would compare every term.
+        for field in FIELDS:
+            found.update(leaf.reader().terms_within(field, term, MAX_DISTANCE))
+    found.discard(term)
     return found
 
 
+def _spelling(view: IndexView, term: str, docnum: int) -> str | None:
+    """The commonest written form of ``term`` in a document (folded, as queries are)."""
+    stored = view.searcher.stored_fields(docnum)
+    text = f"{stored.get(schema.TITLE) or ''}\n{stored.get(schema.BODY_TEXT) or ''}"
+    forms = Counter(matched_words(text, {term}))
+    return forms.most_common(1)[0][0] if forms else None
+
+
 def _correct_word(view: IndexView, word: str, allowed: set[int] | None) -> str | None:
+    term = stem(word)
     ranked = []
-    for candidate in _candidates(view, word):
-        if candidate == word:
-            continue
-        count = _visible_count(view, schema.SPELLING, candidate, allowed)
-        if count:
-            ranked.append((damerau_levenshtein(word, candidate), -count, candidate))
-    return min(ranked)[2] if ranked else None
+    for candidate in _candidates(view, term):
+        docs = _visible_docs(view, candidate, allowed)
+        if docs:
+            ranked.append((damerau_levenshtein(term, candidate), -len(docs), candidate, docs[0]))
+    if not ranked:
+        return None
+    _distance, _count, candidate, docnum = min(ranked)
+    return _spelling(view, candidate, docnum)
 
 
 def did_you_mean(view: IndexView, parsed: ParsedQuery, allowed: set[int] | None) -> str | None:
@@ -58,7 +70,7 @@ def did_you_mean(view: IndexView, parsed: ParsedQuery, allowed: set[int] | None)
     for word in parsed.words:
         replacement = None
         correctable = len(word) >= MIN_WORD and word.isalpha() and is_indexed_word(word)
-        if correctable and not _is_known(view, word, allowed):
+        if correctable and not _visible_docs(view, stem(word), allowed):
             replacement = _correct_word(view, word, allowed)
         corrected.append(replacement or word)
         changed = changed or replacement is not None

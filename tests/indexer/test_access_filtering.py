@@ -1,0 +1,121 @@
+"""Nothing a viewer may not see reaches them: not in hits, totals, facets, snippets,
+suggestions or corrections."""
+
+import pytest
+from indexer_builders import make_doc
+
+from indexer.index import SearchIndex
+from indexer.search import search, suggest
+
+ANONYMOUS = frozenset({"public"})
+ACME_CLIENT = frozenset({"public", "org-acme"})
+SECRET_WORDS = ("зебрафикс", "zebrafix", "rollback-secret")
+
+
+@pytest.fixture
+def shared_words_index(index: SearchIndex) -> SearchIndex:
+    index.apply(
+        [
+            make_doc(
+                "pub",
+                "Настройка принтера",
+                "Принтер настраивают в панели управления.",
+                products=("printers",),
+                category="howto",
+            ),
+            make_doc(
+                "int",
+                "Настройка принтера: регламент зебрафикс",
+                "Принтер сбрасывают утилитой zebrafix по регламенту.",
+                groups=("internal",),
+                products=("secret-prod",),
+                category="runbook",
+                language="en",
+            ),
+            make_doc(
+                "acme",
+                "Настройка принтера Acme",
+                "Принтер Acme: драйвер acmedriver.",
+                groups=("org-acme",),
+                products=("acme-prod",),
+                category="clients",
+            ),
+        ],
+        position=1,
+    )
+    index.refresh()
+    return index
+
+
+def _everything_shown(result) -> str:
+    parts = [str(result.total), repr(result.facets), result.did_you_mean or ""]
+    for hit in result.hits:
+        parts += [hit.id, hit.title, hit.snippet, repr(hit.products), hit.category or ""]
+    return " ".join(parts).lower()
+
+
+def test_anonymous_viewer_sees_only_public_article(shared_words_index: SearchIndex) -> None:
+    result = search(shared_words_index, "настройка принтера", groups=ANONYMOUS)
+    assert [hit.id for hit in result.hits] == ["pub"]
+    assert result.total == 1
+    assert result.facets == {
+        "product": [("printers", 1)],
+        "category": [("howto", 1)],
+        "language": [("ru", 1)],
+    }
+    shown = _everything_shown(result)
+    for word in (*SECRET_WORDS, "secret-prod", "runbook", "acme", "регламент"):
+        assert word not in shown
+
+
+def test_client_sees_own_organisation_but_not_internal(shared_words_index: SearchIndex) -> None:
+    result = search(shared_words_index, "принтер", groups=ACME_CLIENT)
+    assert sorted(hit.id for hit in result.hits) == ["acme", "pub"]
+    assert result.total == 2
+    assert "secret-prod" not in repr(result.facets)
+
+
+def test_staff_sees_everything(shared_words_index: SearchIndex) -> None:
+    result = search(shared_words_index, "принтер", groups=None)
+    assert result.total == 3
+
+
+def test_viewer_without_groups_sees_nothing(shared_words_index: SearchIndex) -> None:
+    result = search(shared_words_index, "принтер", groups=frozenset())
+    assert (result.total, result.hits) == (0, [])
+    assert all(not values for values in result.facets.values())
+    assert suggest(shared_words_index, "наст", groups=frozenset()) == []
+
+
+def test_searching_an_internal_only_word_reveals_nothing(shared_words_index: SearchIndex) -> None:
+    result = search(shared_words_index, "zebrafix", groups=ANONYMOUS)
+    assert (result.total, result.hits, result.did_you_mean) == (0, [], None)
+    assert all(not values for values in result.facets.values())
+
+
+def test_correction_living_only_in_internal_article_is_not_offered(
+    shared_words_index: SearchIndex,
+) -> None:
+    staff = search(shared_words_index, "zebrafx", groups=None)
+    anonymous = search(shared_words_index, "zebrafx", groups=ANONYMOUS)
+    assert staff.did_you_mean == "zebrafix"  # the correction exists...
+    assert anonymous.did_you_mean is None  # ...but not for someone who cannot see it
+    client = search(shared_words_index, "acmedrivr", groups=ANONYMOUS)
+    assert client.did_you_mean is None
+    assert search(shared_words_index, "acmedrivr", groups=ACME_CLIENT).did_you_mean == "acmedriver"
+
+
+def test_client_cannot_see_internal_article_in_suggestions(shared_words_index: SearchIndex) -> None:
+    titles = [hit.title for hit in suggest(shared_words_index, "настройка прин", groups=ANONYMOUS)]
+    assert titles == ["Настройка принтера"]
+    assert suggest(shared_words_index, "настройка принтера регл", groups=ANONYMOUS) == []
+    staff = suggest(shared_words_index, "настройка принтера регл", groups=None)
+    assert [hit.id for hit in staff] == ["int"]
+
+
+def test_snippets_of_visible_hits_do_not_include_other_articles(
+    shared_words_index: SearchIndex,
+) -> None:
+    result = search(shared_words_index, "принтер утилитой zebrafix", groups=ANONYMOUS)
+    assert [hit.id for hit in result.hits] == ["pub"]
+    assert "zebrafix" not in result.hits[0].snippet.lower()

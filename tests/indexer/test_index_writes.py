@@ -1,0 +1,124 @@
+"""The single write path: atomic applies with their outbox position, swaps, shared searchers."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from indexer_builders import make_doc
+
+from indexer.index import SearchIndex
+from indexer.search import search
+
+
+def _ids(index: SearchIndex, query: str) -> list[str]:
+    return sorted(hit.id for hit in search(index, query, groups=None, limit=50).hits)
+
+
+def test_new_index_is_empty_at_position_zero(index: SearchIndex) -> None:
+    assert index.position == 0
+    assert index.doc_ids() == set()
+    assert search(index, "принтер", groups=None).total == 0
+
+
+def test_apply_upserts_deletes_and_records_position(tmp_path: Path, index: SearchIndex) -> None:
+    index.apply([make_doc("a", "Принтер"), make_doc("b", "Сканер")], position=5)
+    index.apply([make_doc("a", "Проектор")], deletes=["b"], position=6)
+    index.refresh()
+    assert index.position == 6
+    assert index.doc_ids() == {"a"}
+    assert _ids(index, "принтер") == []  # the update replaced, not duplicated
+    assert _ids(index, "проектор") == ["a"]
+
+    reopened = SearchIndex(tmp_path / "index")
+    try:
+        assert (reopened.position, reopened.doc_ids()) == (6, {"a"})
+    finally:
+        reopened.close()
+
+
+def test_apply_without_position_keeps_the_last_one(index: SearchIndex) -> None:
+    index.apply([make_doc("a", "Принтер")], position=3)
+    index.apply(deletes=["a", "never-indexed"])
+    assert index.position == 3
+
+
+def test_failed_apply_commits_nothing(index: SearchIndex) -> None:
+    def documents():
+        yield make_doc("a", "Принтер")
+        raise RuntimeError("feed broke mid-batch")
+
+    with pytest.raises(RuntimeError):
+        index.apply(documents(), position=9)
+    index.refresh()
+    assert (index.position, index.doc_ids()) == (0, set())
+
+
+def test_searches_see_changes_only_after_refresh(index: SearchIndex) -> None:
+    index.apply([make_doc("a", "Принтер")], position=1)
+    assert _ids(index, "принтер") == []
+    assert index.refresh() is True
+    assert _ids(index, "принтер") == ["a"]
+    assert index.refresh() is False
+
+
+def test_rebuild_swaps_while_a_searcher_is_open(tmp_path: Path, index: SearchIndex) -> None:
+    index.apply([make_doc("old", "Старый принтер")], position=1)
+    index.refresh()
+    other_process = SearchIndex(tmp_path / "index")
+    try:
+        with index.view() as held:
+            index.rebuild([make_doc(f"new-{i}", "Новый принтер") for i in range(30)], position=40)
+            # The query in flight keeps reading the generation it started on.
+            assert held.searcher.stored_fields(0)["id"] == "old"
+        assert index.position == 40
+        assert _ids(index, "принтер") == sorted(f"new-{i}" for i in range(30))
+        generations = [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith("gen-")]
+        assert len(generations) == 1
+        # Another process's searcher notices the swap on its next refresh.
+        assert _ids(other_process, "старый") == ["old"]
+        assert other_process.refresh() is True
+        assert _ids(other_process, "старый") == []
+        assert other_process.position == 40
+    finally:
+        other_process.close()
+
+
+def test_apply_after_another_index_object_rebuilt_lands_in_new_generation(
+    tmp_path: Path, index: SearchIndex
+) -> None:
+    rebuilder = SearchIndex(tmp_path / "index")
+    try:
+        rebuilder.rebuild([make_doc("a", "Принтер")], position=10)
+        index.apply([make_doc("b", "Сканер")], position=11)
+        index.refresh()
+        assert index.doc_ids() == {"a", "b"}
+        assert index.position == 11
+    finally:
+        rebuilder.close()
+
+
+def test_many_threads_search_while_the_feed_applies(index: SearchIndex) -> None:
+    index.apply([make_doc(f"d{i}", f"Принтер номер {i}") for i in range(50)], position=1)
+    index.refresh()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                assert search(index, "принтер", groups=None).total >= 50
+            except BaseException as error:  # noqa: BLE001 - reported by the assert below
+                errors.append(error)
+                return
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for batch in range(15):
+        index.apply([make_doc(f"n{batch}", "Принтер новый")], position=2 + batch)
+        index.refresh()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert search(index, "принтер", groups=None).total == 65
