@@ -3,11 +3,13 @@
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from indexer.index import SearchIndex
 from kb_service.accounts.api import router as accounts_router
@@ -19,6 +21,12 @@ from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
 from kb_service.errors import DomainError
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
+from portal.csrf import check_csrf
+from portal.errors import error_page
+from portal.security import SecurityHeaders
+from portal.templating import HERE as PORTAL_DIR
+from portal.throttle import LoginThrottle
+from portal.views import account, articles, ask, console, home, products, search, tickets
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -39,15 +47,30 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (articles_router, catalogue_router, accounts_router, search_router):
         api.include_router(router)
     app.include_router(api)
+    _include_portal(app, settings)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-
-    @app.get("/", include_in_schema=False)
-    def home():
-        return RedirectResponse("/docs")
-
     return app
+
+
+def _include_portal(app: FastAPI, settings: Settings) -> None:
+    """The portal's pages, static files, signed session cookie and security headers."""
+    for module in (home, search, articles, products, ask, account, tickets, console):
+        app.include_router(
+            module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
+        )
+    app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
+    app.state.login_throttle = LoginThrottle()
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="spravka_session",
+        same_site="lax",
+        https_only=settings.cookie_secure,
+        max_age=14 * 24 * 3600,
+    )
 
 
 @asynccontextmanager
@@ -84,12 +107,20 @@ def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/docs", "/redoc", "/openapi.json"))
+
+
+def _domain_error(request: Request, exc: DomainError):
+    if not _is_api(request):
+        return error_page(request, exc.status, exc)
     extra = {"errors": exc.errors} if exc.errors else {}
     return problem(exc.status, exc.title, exc.message, instance=request.url.path, **extra)
 
 
-def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+def _validation_error(request: Request, exc: RequestValidationError):
+    if not _is_api(request):
+        return error_page(request, 422, exc)
     errors = [
         {"where": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
     ]
@@ -97,5 +128,7 @@ def _validation_error(request: Request, exc: RequestValidationError) -> JSONResp
     return problem(422, "Invalid input", detail, instance=request.url.path, errors=errors)
 
 
-def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+def _http_error(request: Request, exc: StarletteHTTPException):
+    if not _is_api(request):
+        return error_page(request, exc.status_code, exc)
     return problem(exc.status_code, str(exc.detail), str(exc.detail), instance=request.url.path)

@@ -46,9 +46,14 @@ def _fail(message: str, details: list[str] = ()) -> None:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=False, disable=not err.is_terminal,
-    )  # fmt: skip
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    )
 
 
 @app.command()
@@ -139,9 +144,11 @@ def reindex() -> None:
     with _progress() as progress:
         task = progress.add_task("Indexing articles", total=None)
         total = rebuild(
-            index, sessions, progress=lambda n: progress.advance(task, n),
+            index,
+            sessions,
+            progress=lambda n: progress.advance(task, n),
             on_total=lambda t: progress.update(task, total=t),
-        )  # fmt: skip
+        )
     index.close()
     out.print(f"reindexed {total} published articles")
 
@@ -187,9 +194,13 @@ def user_add(
     try:
         with session_scope(sessions) as session:
             user = create_user(
-                session, email=email, name=name, password=password, roles=role,
+                session,
+                email=email,
+                name=name,
+                password=password,
+                roles=role,
                 organisation=organisation,
-            )  # fmt: skip
+            )
             out.print(f"added {user.email} ({', '.join(sorted(user.roles))})")
     except DomainError as exc:
         _fail(exc.message)

@@ -31,18 +31,6 @@ class Settings(BaseSettings):
         True,
         description="Feed the index from a thread of `spravka serve`; false with `spravka worker`.",
     )
-    base_url: str = Field(
-        "http://127.0.0.1:8000", description="Public address of the portal, used in links."
-    )
-    smtp_host: str = Field("localhost", description="SMTP server for outgoing mail.")
-    smtp_port: int = Field(25, description="SMTP port.")
-    smtp_user: str | None = Field(None, description="SMTP login, if the server needs one.")
-    smtp_password: str | None = Field(None, description="SMTP password.")
-    smtp_starttls: bool = Field(False, description="Use STARTTLS on the SMTP connection.")
-    mail_from: str = Field("support@spravka.local", description="Sender of notifications.")
-    imap_host: str | None = Field(None, description="IMAP server to fetch inbound support mail.")
-    imap_user: str | None = Field(None, description="IMAP login.")
-    imap_password: str | None = Field(None, description="IMAP password.")
     anonymous_tickets: bool = Field(
         True, description="Let anonymous visitors open tickets with an e-mail address."
     )

@@ -6,4 +6,6 @@ def load_all() -> None:
     from kb_service.accounts import models as _accounts  # noqa: F401
     from kb_service.articles import models as _articles  # noqa: F401
     from kb_service.catalogue import models as _catalogue  # noqa: F401
+    from kb_service.feedback import models as _feedback  # noqa: F401
     from kb_service.search import models as _search  # noqa: F401
+    from tickets import models as _tickets  # noqa: F401

@@ -32,8 +32,9 @@ def make_token(session: Session, roles=("client",), organisation=None) -> str:
 
 
 def make_product(session: Session, code: str = "LP-2040", parent: str | None = None, **overrides):
-    return save_product(session, code=code, name=overrides.pop("name", code), parent=parent,
-                        **overrides)  # fmt: skip
+    return save_product(
+        session, code=code, name=overrides.pop("name", code), parent=parent, **overrides
+    )
 
 
 def make_article(session: Session, **overrides):
@@ -51,8 +52,9 @@ def make_article(session: Session, **overrides):
     record = ArticleImport(**fields)
     articles.save_imported(session, record)
     session.flush()
-    return articles.get_article(session, Viewer(kind="staff", roles=frozenset({"admin"}),
-                                                groups=None), record.id)  # fmt: skip
+    return articles.get_article(
+        session, Viewer(kind="staff", roles=frozenset({"admin"}), groups=None), record.id
+    )
 
 
 def auth(token: str) -> dict[str, str]:

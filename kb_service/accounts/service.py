@@ -202,3 +202,16 @@ def get_user(session: Session, user_id: int) -> User:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same answer for every failure)."""
+    try:
+        user = get_user_by_email(session, email)
+    except Invalid:
+        return None
+    if user is None or not user.is_active:
+        # Hash anyway, so a wrong address takes as long as a wrong password.
+        _hasher.hash(password)
+        return None
+    return user if verify_password(user, password) else None

@@ -65,9 +65,15 @@ def list_articles(
     offset: Annotated[int, Query(ge=0)] = 0,
 ):
     total, items = service.list_articles(
-        session, viewer, status=status_, language=language, product=product,
-        category=category, limit=limit, offset=offset,
-    )  # fmt: skip
+        session,
+        viewer,
+        status=status_,
+        language=language,
+        product=product,
+        category=category,
+        limit=limit,
+        offset=offset,
+    )
     return ArticlePage(total=total, items=[ArticleSummary(**summary(a)) for a in items])
 
 
@@ -98,17 +104,23 @@ def update_article(
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleOut)
 def publish_article(
-    article_id: str, version: OptionalVersionDep, session: SessionDep, viewer: ViewerDep,
+    article_id: str,
+    version: OptionalVersionDep,
+    session: SessionDep,
+    viewer: ViewerDep,
     response: Response,
-):  # fmt: skip
+):
     return detail(service.set_status(session, viewer, article_id, "published", version), response)
 
 
 @router.post("/articles/{article_id}/archive", response_model=ArticleOut)
 def archive_article(
-    article_id: str, version: OptionalVersionDep, session: SessionDep, viewer: ViewerDep,
+    article_id: str,
+    version: OptionalVersionDep,
+    session: SessionDep,
+    viewer: ViewerDep,
     response: Response,
-):  # fmt: skip
+):
     return detail(service.set_status(session, viewer, article_id, "archived", version), response)
 
 

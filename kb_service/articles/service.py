@@ -72,9 +72,8 @@ def create_article(session: Session, viewer: Viewer, data: ArticleCreate) -> Art
     if session.get(Article, article_id) is not None:
         raise Conflict(f"article {article_id!r} exists already")
     article = _new(article_id, data.status, viewer.user_id)
+    _apply(session, article, data, groups_default=[PUBLIC])
     session.add(article)
-    with session.no_autoflush:
-        _apply(session, article, data, groups_default=[PUBLIC])
     _saved(session, article, viewer)
     return article
 
@@ -122,16 +121,15 @@ def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[Art
 def save_imported(session: Session, data: ArticleCreate, author_id: int | None = None) -> bool:
     """Create or update an article from an import line; False when nothing changed."""
     article = session.scalar(select(Article).where(Article.id == data.id).options(*LOAD))
+    if article is not None and _unchanged(article, data):
+        return False
     if article is None:
         article = _new(data.id, data.status, author_id)
-        session.add(article)
-    elif _unchanged(article, data):
-        return False
+    _apply(session, article, data, groups_default=[PUBLIC])
+    session.add(article)
     article.status = data.status
     if data.status == "published" and article.published_at is None:
         article.published_at = utcnow()
-    with session.no_autoflush:
-        _apply(session, article, data, groups_default=[PUBLIC])
     _saved(session, article, None, editor_id=author_id)
     return True
 
@@ -151,13 +149,27 @@ def list_categories(session: Session) -> list[Category]:
 
 def _new(article_id: str, status: str, author_id: int | None) -> Article:
     # Empty collections up front: assigning them later then needs no load (lazy="raise").
-    return Article(id=article_id, status=status, author_id=author_id, version=1,
-                   products=[], groups=[], tags=[], category=None)  # fmt: skip
+    return Article(
+        id=article_id,
+        status=status,
+        author_id=author_id,
+        version=1,
+        products=[],
+        groups=[],
+        tags=[],
+        category=None,
+    )
 
 
 def _apply(
     session: Session, article: Article, data: ArticleFields, groups_default: list[str] | None = None
 ) -> None:
+    # Look everything up first: a lookup may flush, and the article must change only once.
+    groups = data.groups if data.groups is not None else groups_default
+    category = get_or_create_category(session, data.category) if data.category else None
+    products = _products(session, data.products) if data.products is not None else None
+    group_rows = _groups(session, groups or [PUBLIC]) if groups is not None else None
+    tags = [_tag(session, name) for name in data.tags] if data.tags is not None else None
     if data.title is not None:
         article.title = data.title
     if data.body is not None:
@@ -166,14 +178,14 @@ def _apply(
     if data.language is not None:
         article.language = data.language
     if data.category is not None:
-        article.category = get_or_create_category(session, data.category) if data.category else None
-    if data.products is not None:
-        article.products = _products(session, data.products)
-    groups = data.groups if data.groups is not None else groups_default
-    if groups is not None:
-        article.groups = _groups(session, groups or [PUBLIC])
-    if data.tags is not None:
-        article.tags = [_tag(session, name) for name in data.tags]
+        article.category = category
+    # Collections are replaced only when they differ: a replaced collection is a new version.
+    if products is not None and set(article.products) != set(products):
+        article.products = products
+    if group_rows is not None and set(article.groups) != set(group_rows):
+        article.groups = group_rows
+    if tags is not None and set(article.tags) != set(tags):
+        article.tags = tags
 
 
 def _saved(
@@ -236,6 +248,7 @@ def _tag(session: Session, name: str) -> Tag:
     if tag is None:
         tag = Tag(name=name)
         session.add(tag)
+        session.flush()
     return tag
 
 
@@ -250,3 +263,32 @@ def _unchanged(article: Article, data: ArticleCreate) -> bool:
         and (article.category.slug if article.category else None) == data.category
         and sorted(t.name for t in article.tags) == sorted(data.tags or [])
     )
+
+
+def list_for_products(
+    session: Session, viewer: Viewer, codes: list[str], *, limit: int = 20, offset: int = 0
+) -> tuple[int, list[Article]]:
+    """Published visible articles about any of the products, newest change first."""
+    query = select(Article).where(
+        article_filter(viewer),
+        Article.status == "published",
+        Article.products.any(Product.code.in_(codes)),
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = query.options(*LOAD).order_by(Article.updated_at.desc(), Article.id)
+    return total, list(session.scalars(page.limit(limit).offset(offset)))
+
+
+def group_names_of(session: Session, article_ids: list[str]) -> dict[str, list[str]]:
+    """Access groups of each article, for marking restricted ones to staff."""
+    from kb_service.articles.models import article_group
+
+    rows = session.execute(
+        select(article_group.c.article_id, AccessGroup.name)
+        .join(AccessGroup, AccessGroup.id == article_group.c.group_id)
+        .where(article_group.c.article_id.in_(article_ids))
+    )
+    names: dict[str, list[str]] = {article_id: [] for article_id in article_ids}
+    for article_id, name in rows:
+        names[article_id].append(name)
+    return {article_id: sorted(groups) for article_id, groups in names.items()}

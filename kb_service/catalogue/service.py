@@ -73,3 +73,30 @@ def ancestor_map(session: Session) -> dict[int, list[str]]:
             current = products.get(current.parent_id) if current.parent_id else None
         result[product_id] = codes
     return result
+
+
+def families(session: Session) -> list[Product]:
+    """Top-level products (families), by name."""
+    query = select(Product).where(Product.parent_id.is_(None)).order_by(Product.name)
+    return list(session.scalars(query))
+
+
+def descendants(session: Session, code: str) -> list[str]:
+    """The product's code and the codes of every product below it."""
+    children: dict[int | None, list[Product]] = {}
+    root = None
+    for product in session.scalars(select(Product)):
+        children.setdefault(product.parent_id, []).append(product)
+        if product.code == code:
+            root = product
+    if root is None:
+        raise NotFound(f"no product {code!r}")
+    codes, stack, seen = [], [root], set()
+    while stack:
+        current = stack.pop()
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        codes.append(current.code)
+        stack.extend(children.get(current.id, []))
+    return codes

@@ -75,8 +75,9 @@ def load_demo(session: Session) -> None:
     import_articles(session, parse_lines(articles, ArticleImport))
     client_org = accounts.get_or_create_organisation(session, CLIENT_ORG)
     accounts.give_products(session, client_org, _demo_owned_products(session))
-    accounts.add_member(session, accounts.get_or_create_group(session, "contract-premium"),
-                        org=client_org)  # fmt: skip
+    accounts.add_member(
+        session, accounts.get_or_create_group(session, "contract-premium"), org=client_org
+    )
     dealer = accounts.get_or_create_organisation(session, DEALER_ORG)
     accounts.add_member(session, accounts.get_or_create_group(session, "dealers"), org=dealer)
     ensure_demo_users(session)
@@ -87,10 +88,14 @@ def ensure_demo_users(session: Session) -> None:
     for user in USERS:
         if accounts.get_user_by_email(session, user.email) is None:
             accounts.create_user(
-                session, email=user.email, name=user.name, password=user.password,
-                roles=[user.role], organisation=user.organisation,
+                session,
+                email=user.email,
+                name=user.name,
+                password=user.password,
+                roles=[user.role],
+                organisation=user.organisation,
                 locale="en" if user.role in {"editor", "admin"} else "ru",
-            )  # fmt: skip
+            )
 
 
 def _demo_owned_products(session: Session) -> list[str]:

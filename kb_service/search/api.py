@@ -67,9 +67,17 @@ def search(
     visit: Annotated[str | None, Query(max_length=64)] = None,
 ):
     result, event_id = service.search(
-        session, index, viewer, q, limit=limit, offset=offset, product=product,
-        language=language, category=category, visit_id=visit,
-    )  # fmt: skip
+        session,
+        index,
+        viewer,
+        q,
+        limit=limit,
+        offset=offset,
+        product=product,
+        language=language,
+        category=category,
+        visit_id=visit,
+    )
     return SearchOut(
         query=result.query,
         total=result.total,

@@ -74,8 +74,12 @@ def rebuild(
         if on_total:
             on_total(total)
         chains = ancestor_map(session)
-        index.rebuild(_documents(session, published, chains), position=position, total=total,
-                      progress=progress)  # fmt: skip
+        index.rebuild(
+            _documents(session, published, chains),
+            position=position,
+            total=total,
+            progress=progress,
+        )
     return total
 
 

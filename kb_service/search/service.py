@@ -27,9 +27,15 @@ def search(
 ) -> tuple[engine.SearchResult, int | None]:
     """Search within what the viewer may see; the first page of a query is recorded."""
     result = engine.search(
-        index, query, groups=viewer.groups, limit=limit, offset=offset,
-        product=product, language=language, category=category,
-    )  # fmt: skip
+        index,
+        query,
+        groups=viewer.groups,
+        limit=limit,
+        offset=offset,
+        product=product,
+        language=language,
+        category=category,
+    )
     event_id = None
     normalised = engine.normalise_query(query)[:500]
     if offset == 0 and normalised:
@@ -63,3 +69,19 @@ def record_click(session: Session, viewer: Viewer, event_id: int, article_id: st
         raise NotFound(f"no article {article_id!r}")
     event.clicked_article_id = article_id
     event.clicked_at = utcnow()
+
+
+def similar(
+    index: SearchIndex,
+    viewer: Viewer,
+    text: str,
+    *,
+    limit: int = 5,
+    exclude: frozenset[str] = frozenset(),
+    product: str | None = None,
+) -> list[engine.Hit]:
+    """Visible articles matching free text (related articles, ask-form suggestions); unrecorded."""
+    result = engine.search(
+        index, text, groups=viewer.groups, limit=limit + len(exclude), product=product
+    )
+    return [hit for hit in result.hits if hit.id not in exclude][:limit]

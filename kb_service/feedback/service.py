@@ -1,0 +1,84 @@
+"""Recording article views and votes, and the most read articles a viewer may see."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kb_service.access import Viewer, article_filter
+from kb_service.articles.models import Article
+from kb_service.articles.service import LOAD, get_article
+from kb_service.db import utcnow
+from kb_service.feedback.models import ArticleFeedback, ArticleView
+
+MAX_COMMENT = 4000
+
+
+def record_view(session: Session, viewer: Viewer, article_id: str, visit_id: str | None) -> None:
+    """Remember that the viewer opened a (visible) article in this visit."""
+    session.add(
+        ArticleView(
+            article_id=article_id,
+            visit_id=visit_id,
+            viewer_kind=viewer.kind,
+            user_id=viewer.user_id,
+        )
+    )
+
+
+def record_vote(
+    session: Session,
+    viewer: Viewer,
+    article_id: str,
+    visit_id: str,
+    *,
+    helpful: bool,
+    comment: str = "",
+) -> ArticleFeedback:
+    """Record "did this help?" for a visible article; voting again in a visit replaces it."""
+    article = get_article(session, viewer, article_id)
+    vote = session.scalar(
+        select(ArticleFeedback).where(
+            ArticleFeedback.article_id == article.id, ArticleFeedback.visit_id == visit_id
+        )
+    )
+    if vote is None:
+        vote = ArticleFeedback(article_id=article.id, visit_id=visit_id)
+        session.add(vote)
+    vote.viewer_kind = viewer.kind
+    vote.user_id = viewer.user_id
+    vote.helpful = helpful
+    vote.comment = comment.strip()[:MAX_COMMENT]
+    vote.created_at = utcnow()
+    session.flush()
+    return vote
+
+
+def vote_of_visit(session: Session, article_id: str, visit_id: str) -> ArticleFeedback | None:
+    return session.scalar(
+        select(ArticleFeedback).where(
+            ArticleFeedback.article_id == article_id, ArticleFeedback.visit_id == visit_id
+        )
+    )
+
+
+def popular_articles(
+    session: Session, viewer: Viewer, *, limit: int = 6, now: datetime | None = None, days: int = 30
+) -> list[Article]:
+    """The visible published articles opened most often in the last `days` days."""
+    since = (now or utcnow()) - timedelta(days=days)
+    views = (
+        select(ArticleView.article_id, func.count().label("views"))
+        .where(ArticleView.created_at >= since)
+        .group_by(ArticleView.article_id)
+        .subquery()
+    )
+    query = (
+        select(Article)
+        .join(views, views.c.article_id == Article.id)
+        .where(article_filter(viewer), Article.status == "published")
+        .options(*LOAD)
+        .order_by(views.c.views.desc(), Article.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
