@@ -59,7 +59,7 @@ def me(session: SessionDep, viewer: ViewerDep):
 
 
 def _organisations(session) -> dict[int, str]:
-    return dict(session.execute(select(Organisation.id, Organisation.name)).tuples())
+    return {id_: name for id_, name in session.execute(select(Organisation.id, Organisation.name))}
 
 
 def _require_admin(viewer: Viewer) -> None:
