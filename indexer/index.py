@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.scoring import BM25F
+from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import schema
 from indexer.documents import Document
@@ -28,17 +28,16 @@ from indexer.view import IndexView
 
 CURRENT = "CURRENT"
 _GENERATION_RE = re.compile(r"^gen-(\d{6})$")
-# BM25F parameters, tuned on bench/relevance.py: short help pages and long bug reports
-# both rank best with mild length normalisation.
-K1 = 1.2
-B = 0.5
+# Postings blocks 8x Whoosh's default: search decodes whole postings lists with numpy
+# (indexer.postings), where the per-block overhead dominates, and never skips blocks.
+BLOCK_LIMIT = 1024
 # One lock per index folder in this process, whatever the number of SearchIndex objects.
 _PROCESS_LOCKS: dict[Path, threading.Lock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
 
 
-def weighting() -> BM25F:
-    return BM25F(B=B, K1=K1)
+def codec() -> W3Codec:
+    return W3Codec(blocklimit=BLOCK_LIMIT)
 
 
 def to_fields(doc: Document) -> dict[str, object]:
@@ -159,7 +158,7 @@ class SearchIndex:
         rebuild the next apply lands there (and the position read back is the rebuild's).
         """
         with self._writing():
-            writer = self._open_current().writer()
+            writer = self._open_current().writer(codec=codec())
             try:
                 for doc in upserts:
                     writer.update_document(**to_fields(doc))
@@ -194,7 +193,7 @@ class SearchIndex:
             name = self._next_generation_name()
             folder = self.path / name
             ix = _create_generation(folder)
-        writer = ix.writer(procs=2, multisegment=True, limitmb=128, batchsize=256)
+        writer = ix.writer(procs=2, multisegment=True, limitmb=128, batchsize=256, codec=codec())
         try:
             count = 0
             for doc in docs:
@@ -250,7 +249,9 @@ class SearchIndex:
             name = self._current_name()
             try:
                 ix = whoosh_index.open_dir(self.path / name)
-                return IndexView(ix.searcher(weighting=weighting()), name)
+                view = IndexView(ix.searcher(), name)
+                view.warm()
+                return view
             except (FileNotFoundError, whoosh_index.EmptyIndexError):
                 continue
         raise RuntimeError(f"cannot open the index at {self.path}")
@@ -273,7 +274,7 @@ class SearchIndex:
     def doc_ids(self) -> set[str]:
         """Every indexed article id, as of the last refresh."""
         with self.view() as view:
-            reader = view.searcher.reader()
+            reader = view.reader
             ids = set()
             for term in reader.lexicon(schema.ID):
                 text = term.decode("utf-8")

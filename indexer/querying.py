@@ -49,33 +49,27 @@ def parse(query: str) -> ParsedQuery:
     return ParsedQuery(words=words, phrases=tuple(p for p in phrases if p))
 
 
-def _term_query(term: str, boost: float) -> q.Query:
-    return q.Or(
-        [q.Term(field, term, boost=boost * schema.FIELD_BOOSTS[field]) for field in SEARCHED_FIELDS]
-    )
+def weighted_terms(parsed: ParsedQuery) -> dict[str, float]:
+    """Query terms and their weights: any word may match; a repeated word weighs more."""
+    counts = Counter(stem(w) for w in parsed.words if is_indexed_word(w))
+    return {term: 1.0 + math.log(count) for term, count in counts.most_common(MAX_TERMS)}
 
 
 def _phrase_query(words: tuple[str, ...]) -> q.Query | None:
     kept = [(i, stem(w)) for i, w in enumerate(words) if is_indexed_word(w)]
     if not kept:
         return None
+    stems = [s for _i, s in kept]
     if len(kept) == 1:
-        return _term_query(kept[0][1], 1.0)
+        return q.Or([q.Term(field, stems[0]) for field in SEARCHED_FIELDS])
     # Stop words leave gaps in the indexed positions; allow exactly those gaps.
     slop = 1 + max(b[0] - a[0] - 1 for a, b in zip(kept, kept[1:], strict=False))
-    stems = [s for _i, s in kept]
     return q.Or([q.Phrase(schema.TITLE, stems, slop=slop), q.Phrase(schema.BODY, stems, slop=slop)])
 
 
-def build(parsed: ParsedQuery) -> q.Query | None:
-    """The Whoosh query: any of the words (repeats weigh more), all of the phrases."""
-    counts = Counter(stem(w) for w in parsed.words if is_indexed_word(w))
-    loose = [
-        _term_query(term, 1.0 + math.log(count)) for term, count in counts.most_common(MAX_TERMS)
-    ]
+def required_query(parsed: ParsedQuery) -> q.Query | None:
+    """What every hit must match: all the quoted phrases (None when there are none)."""
     phrases = [p for p in (_phrase_query(words) for words in parsed.phrases) if p is not None]
-    optional = q.Or(loose) if loose else None
     if not phrases:
-        return optional
-    required = q.And(phrases) if len(phrases) > 1 else phrases[0]
-    return q.AndMaybe(required, optional) if optional is not None else required
+        return None
+    return q.And(phrases) if len(phrases) > 1 else phrases[0]

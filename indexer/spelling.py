@@ -9,6 +9,7 @@ A separate dictionary field of whole words would double the postings and the reb
 
 from collections import Counter
 
+import numpy as np
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from indexer import schema
@@ -17,27 +18,25 @@ from indexer.querying import ParsedQuery
 from indexer.snippets import matched_words
 from indexer.view import IndexView
 
-MAX_DISTANCE = 2
 MIN_WORD = 4  # shorter words have too many neighbours to correct reliably
+LONG_WORD = 7  # from this length two edits are plausible, below it one
 FIELDS = (schema.TITLE, schema.BODY)
 
 
-def _visible_docs(view: IndexView, term: str, allowed: set[int] | None) -> list[int]:
-    reader = view.searcher.reader()
-    docs: set[int] = set()
-    for field in FIELDS:
-        if (field, term) in reader:
-            docs.update(reader.postings(field, term).all_ids())
-    return sorted(docs if allowed is None else docs & allowed)
+def _visible_docs(view: IndexView, term: str, visible: np.ndarray) -> np.ndarray:
+    ids = np.concatenate([view.postings(field, term)[0] for field in FIELDS])
+    return np.unique(ids[visible[ids]])
 
 
-def _candidates(view: IndexView, term: str) -> set[str]:
+def _candidates(view: IndexView, term: str, word: str) -> set[str]:
+    distance = 2 if len(word) >= LONG_WORD else 1
     found: set[str] = set()
-    for leaf, _offset in view.searcher.leaf_searchers():
-        # Per segment: a segment reader walks its term list with a Levenshtein automaton,
-        # while the multi-segment reader would compare every term.
+    for leaf, _offset in view.reader.leaf_readers():
+        # Per segment: a segment reader walks its term list with a Levenshtein automaton
+        # (the multi-segment reader would compare every term); sharing the first letter
+        # keeps the walk short, and typos rarely hit the first letter.
         for field in FIELDS:
-            found.update(leaf.reader().terms_within(field, term, MAX_DISTANCE))
+            found.update(leaf.terms_within(field, term, distance, prefix=1))
     found.discard(term)
     return found
 
@@ -50,28 +49,29 @@ def _spelling(view: IndexView, term: str, docnum: int) -> str | None:
     return forms.most_common(1)[0][0] if forms else None
 
 
-def _correct_word(view: IndexView, word: str, allowed: set[int] | None) -> str | None:
+def _correct_word(view: IndexView, word: str, visible: np.ndarray) -> str | None:
     term = stem(word)
     ranked = []
-    for candidate in _candidates(view, term):
-        docs = _visible_docs(view, candidate, allowed)
-        if docs:
-            ranked.append((damerau_levenshtein(term, candidate), -len(docs), candidate, docs[0]))
+    for candidate in _candidates(view, term, word):
+        docs = _visible_docs(view, candidate, visible)
+        if len(docs):
+            distance = damerau_levenshtein(term, candidate)
+            ranked.append((distance, -len(docs), candidate, int(docs[0])))
     if not ranked:
         return None
     _distance, _count, candidate, docnum = min(ranked)
     return _spelling(view, candidate, docnum)
 
 
-def did_you_mean(view: IndexView, parsed: ParsedQuery, allowed: set[int] | None) -> str | None:
-    """The query with unknown words replaced by visible corrections, or None."""
+def did_you_mean(view: IndexView, parsed: ParsedQuery, visible: np.ndarray) -> str | None:
+    """The query with words unknown to the viewer's documents replaced by corrections, or None."""
     changed = False
     corrected = []
     for word in parsed.words:
         replacement = None
         correctable = len(word) >= MIN_WORD and word.isalpha() and is_indexed_word(word)
-        if correctable and not _visible_docs(view, stem(word), allowed):
-            replacement = _correct_word(view, word, allowed)
+        if correctable and not len(_visible_docs(view, stem(word), visible)):
+            replacement = _correct_word(view, word, visible)
         corrected.append(replacement or word)
         changed = changed or replacement is not None
     return " ".join(corrected) if changed else None

@@ -1,25 +1,30 @@
-"""A shared, read-only view of one index state: a Whoosh searcher plus caches built for it.
+"""A shared, read-only view of one index state: a Whoosh searcher plus arrays built for it.
 
 Opening a searcher costs ~90 ms at 20k documents, so one view serves every query until the
-index changes; the caches (who may see what, each document's facet values) are computed once
-per view and are only valid for its document numbers.
+index changes. Its caches (which documents are live, each document's field lengths and facet
+values, who may see what, recently used postings) are valid only for its document numbers.
 """
 
 import threading
-from collections import Counter
-from collections.abc import Iterable
+from collections import OrderedDict
+from functools import cached_property
 
+import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import schema
+from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays
 
 FACET_FIELDS = {
     "product": schema.PRODUCTS,
     "category": schema.CATEGORY,
     "language": schema.LANGUAGE,
 }
-# Distinct viewer/filter combinations kept per view; viewers come in few group combinations.
+SCORED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS)
+# Viewers come in few group combinations; filters per view are few and small (N bits).
 _MAX_FILTERS = 256
+# Decoded postings kept per view, in postings (8 bytes each): common words recur in queries.
+_POSTINGS_BUDGET = 8_000_000
 
 
 class IndexView:
@@ -27,12 +32,17 @@ class IndexView:
 
     def __init__(self, searcher: Searcher, generation: str) -> None:
         self.searcher = searcher
+        self.reader = searcher.reader()
         self.generation = generation
+        self.size = self.reader.doc_count_all()
         self._lock = threading.Lock()
         self._users = 0
         self._retired = False
-        self._filters: dict[tuple, set[int] | None] = {}
-        self._facets: dict[str, list[tuple[str, ...]]] | None = None
+        self._filters: dict[tuple, np.ndarray] = {}
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._postings_size = 0
+
+    # -- lifetime ------------------------------------------------------------------------
 
     def acquire(self) -> bool:
         """Take a use of this view; False when it has already been closed."""
@@ -57,61 +67,90 @@ class IndexView:
         if close:
             self.searcher.close()
 
-    def _postings(self, field: str, value: str) -> set[int]:
-        reader = self.searcher.reader()
-        if (field, value) not in reader:
-            return set()
-        return set(reader.postings(field, value).all_ids())
+    def warm(self) -> None:
+        """Build the per-view arrays now, off the request path."""
+        _ = self.alive, self.lengths, self.facets
+
+    # -- per-document arrays ---------------------------------------------------------------
+
+    @cached_property
+    def alive(self) -> np.ndarray:
+        """Live article documents: neither deleted nor the meta document."""
+        alive = alive_mask(self.reader)
+        meta, _weights = term_arrays(self.reader, schema.KIND, schema.META)
+        alive[meta] = False
+        return alive
+
+    @cached_property
+    def lengths(self) -> dict[str, tuple[np.ndarray, float]]:
+        """Per scored field: each document's length and the average length."""
+        result = {}
+        for field in SCORED_FIELDS:
+            lengths = field_lengths(self.reader, field)
+            live = lengths[self.alive]
+            result[field] = (lengths, float(live.mean()) if len(live) and live.any() else 1.0)
+        return result
+
+    @cached_property
+    def facets(self) -> dict[str, tuple[list[str], np.ndarray]]:
+        return {name: keyword_codes(self.reader, field) for name, field in FACET_FIELDS.items()}
+
+    # -- caches ------------------------------------------------------------------------------
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Document numbers and frequencies of a term, kept while the budget allows."""
+        key = (field, term)
+        with self._lock:
+            cached = self._postings.get(key)
+            if cached is not None:
+                self._postings.move_to_end(key)
+                return cached
+        arrays = term_arrays(self.reader, field, term)
+        with self._lock:
+            self._postings[key] = arrays
+            self._postings_size += len(arrays[0])
+            while self._postings_size > _POSTINGS_BUDGET and len(self._postings) > 1:
+                _key, (ids, _weights) = self._postings.popitem(last=False)
+                self._postings_size -= len(ids)
+        return arrays
+
+    def containing(self, field: str, terms: list[str]) -> np.ndarray:
+        """Mask of the documents containing any of ``terms`` in ``field``."""
+        mask = np.zeros(self.size, dtype=bool)
+        for term in terms:
+            mask[self.postings(field, term)[0]] = True
+        return mask
 
     def allowed(
         self, groups: frozenset[str] | None, restrictions: tuple[tuple[str, str], ...] = ()
-    ) -> set[int] | None:
-        """Document numbers a viewer may see under the given field filters; None means all.
+    ) -> np.ndarray:
+        """Mask of the live documents a viewer may see under the given field filters.
 
-        Computed from postings once per combination: Whoosh would otherwise rebuild the
-        filter set on every query. A plain set because Whoosh's filter takes no frozenset;
-        callers must not modify it.
+        Computed from postings once per combination per view, never per query.
         """
         key = (groups, restrictions)
-        cached = self._filters.get(key, False)
-        if cached is not False:
+        cached = self._filters.get(key)
+        if cached is not None:
             return cached
-        docs: set[int] | None = None
+        mask = self.alive.copy()
         if groups is not None:
-            docs = set()
-            for group in groups:
-                docs |= self._postings(schema.GROUPS, group)
+            mask &= self.containing(schema.GROUPS, sorted(groups))
         for field, value in restrictions:
-            matching = self._postings(field, value)
-            docs = matching if docs is None else docs & matching
-        result = docs
+            mask &= self.containing(field, [value])
         if len(self._filters) >= _MAX_FILTERS:
             self._filters.clear()
-        self._filters[key] = result
-        return result
+        self._filters[key] = mask
+        return mask
 
-    def facet_values(self) -> dict[str, list[tuple[str, ...]]]:
-        """Per facet, each document number's values: counting then costs one list lookup."""
-        if self._facets is None:
-            reader = self.searcher.reader()
-            size = reader.doc_count_all()
-            facets: dict[str, list[tuple[str, ...]]] = {}
-            for name, field in FACET_FIELDS.items():
-                values: list[tuple[str, ...]] = [()] * size
-                for value in reader.lexicon(field) if field in reader.schema else ():
-                    text = value.decode("utf-8")
-                    for docnum in reader.postings(field, text).all_ids():
-                        values[docnum] = (*values[docnum], text)
-                facets[name] = values
-            self._facets = facets
-        return self._facets
-
-    def count_facets(self, docnums: Iterable[int]) -> dict[str, list[tuple[str, int]]]:
+    def count_facets(self, docnums: np.ndarray) -> dict[str, list[tuple[str, int]]]:
         """Facet counts over the given (already visible) documents, most frequent first."""
         result = {}
-        for name, values in self.facet_values().items():
-            counts: Counter[str] = Counter()
-            for docnum in docnums:
-                counts.update(values[docnum])
-            result[name] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        for name, (values, codes) in self.facets.items():
+            if not values:
+                result[name] = []
+                continue
+            picked = codes[docnums].ravel()
+            counts = np.bincount(picked[picked >= 0], minlength=len(values))
+            pairs = [(values[i], int(c)) for i in np.flatnonzero(counts) for c in (counts[i],)]
+            result[name] = sorted(pairs, key=lambda item: (-item[1], item[0]))
         return result

@@ -1,0 +1,102 @@
+"""Whoosh postings and per-document values as numpy arrays, for vectorised scoring.
+
+Whoosh matches and scores one posting at a time in Python: a 1-3 word query matching half of
+20,000 articles took 80-250 ms. Reading a term's postings block by block into arrays and
+scoring them with numpy does the same work in a few milliseconds.
+"""
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import IndexReader
+
+EMPTY_IDS = np.zeros(0, dtype=np.int32)
+EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
+def _leaf_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    if (field, term) not in reader:
+        return EMPTY_IDS, EMPTY_WEIGHTS
+    matcher = reader.postings(field, term)
+    # Deleted documents are masked by the caller (IndexView.alive), so skip Whoosh's filter.
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    ids, weights = [], []
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
+        # Whoosh 2.7.4 (pinned) internals: each block is a pickled (delta-coded ids, weights,
+        # values) tuple; decoding it with numpy instead of Whoosh's generators is ~10x faster.
+        while matcher.is_active():
+            matcher._read_data()
+            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+            block_ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64)).astype(np.int32)
+            ids.append(block_ids)
+            weights.append(_block_weights(raw_weights, len(block_ids)))
+            matcher._next_block()
+    else:
+        items = list(matcher.items_as("weight"))
+        ids.append(np.array([i for i, _w in items], dtype=np.int32))
+        weights.append(np.array([w for _i, w in items], dtype=np.float32))
+    if not ids:
+        return EMPTY_IDS, EMPTY_WEIGHTS
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def _block_weights(raw: object, count: int) -> np.ndarray:
+    if raw is None:
+        return np.ones(count, dtype=np.float32)
+    if isinstance(raw, float):
+        return np.full(count, raw, dtype=np.float32)
+    return np.asarray(raw, dtype=np.float32)
+
+
+def term_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """Global document numbers containing ``term`` in ``field`` and the term's frequencies."""
+    ids, weights = [], []
+    for leaf, offset in reader.leaf_readers():
+        leaf_ids, leaf_weights = _leaf_arrays(leaf, field, term)
+        if len(leaf_ids):
+            ids.append(leaf_ids + offset)
+            weights.append(leaf_weights)
+    if not ids:
+        return EMPTY_IDS, EMPTY_WEIGHTS
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def alive_mask(reader: IndexReader) -> np.ndarray:
+    """True for every live (not deleted) document number."""
+    alive = np.ones(reader.doc_count_all(), dtype=bool)
+    for leaf, offset in reader.leaf_readers():
+        if leaf.has_deletions():
+            for docnum in range(leaf.doc_count_all()):
+                if leaf.is_deleted(docnum):
+                    alive[offset + docnum] = False
+    return alive
+
+
+def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
+    """Each document's length in ``field`` (terms), for BM25's length normalisation."""
+    lengths = np.zeros(reader.doc_count_all(), dtype=np.float32)
+    for leaf, offset in reader.leaf_readers():
+        length = leaf.doc_field_length
+        for docnum in range(leaf.doc_count_all()):
+            lengths[offset + docnum] = length(docnum, field)
+    return lengths
+
+
+def keyword_codes(reader: IndexReader, field: str) -> tuple[list[str], np.ndarray]:
+    """Distinct values of a keyword field and, per document, the codes of its values.
+
+    A (documents x most values per document) array padded with -1, so counting a facet over
+    any set of documents is one bincount.
+    """
+    values = [t.decode("utf-8") for t in reader.lexicon(field)] if field in reader.schema else []
+    per_doc: list[list[int]] = [[] for _ in range(reader.doc_count_all())]
+    for code, value in enumerate(values):
+        ids, _weights = term_arrays(reader, field, value)
+        for docnum in ids.tolist():
+            per_doc[docnum].append(code)
+    width = max((len(codes) for codes in per_doc), default=0) or 1
+    codes = np.full((len(per_doc), width), -1, dtype=np.int32)
+    for docnum, doc_codes in enumerate(per_doc):
+        codes[docnum, : len(doc_codes)] = doc_codes
+    return values, codes
