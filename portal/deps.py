@@ -1,0 +1,55 @@
+"""What every portal page needs: the database session, the viewer, the visit and settings."""
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from indexer.index import SearchIndex
+from kb_service.access import Viewer
+from kb_service.config import Settings
+from kb_service.deps import SessionDep, SettingsDep, ViewerDep
+from kb_service.search.api import get_index
+
+VISIT = "visit"
+
+
+@dataclass
+class Page:
+    request: Request
+    db: Session
+    viewer: Viewer
+    settings: Settings
+
+    @property
+    def visit_id(self) -> str:
+        """The portal visit this request belongs to (searches, views and the ask form)."""
+        return visit_id(self.request)
+
+    def new_visit(self) -> None:
+        """Start a new visit: the last one ended with a ticket or a deflection."""
+        self.request.session[VISIT] = secrets.token_urlsafe(16)
+
+
+def visit_id(request: Request) -> str:
+    visit = request.session.get(VISIT)
+    if not visit:
+        visit = request.session[VISIT] = secrets.token_urlsafe(16)
+    return visit
+
+
+def get_page(request: Request, db: SessionDep, viewer: ViewerDep, settings: SettingsDep) -> Page:
+    return Page(request=request, db=db, viewer=viewer, settings=settings)
+
+
+PageDep = Annotated[Page, Depends(get_page)]
+IndexDep = Annotated[SearchIndex, Depends(get_index)]
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """`target` if it is a path on this site, else `default` (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

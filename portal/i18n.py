@@ -1,0 +1,71 @@
+"""The interface languages: catalogues, choosing the viewer's language, plurals and dates.
+
+Catalogues are JSON files in `portal/locale/` (one per language, the same keys in each, checked
+by a test). A value is a `str.format` pattern, or for counted phrases a mapping of CLDR plural
+categories ("one", "few", "many", "other") to patterns.
+"""
+
+import json
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+
+LANGUAGES = ("ru", "en")
+DEFAULT = "ru"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+@cache
+def catalogue(language: str) -> dict[str, str | dict[str, str]]:
+    return json.loads((LOCALE_DIR / f"{language}.json").read_text(encoding="utf-8"))
+
+
+def negotiate(accept_language: str | None) -> str:
+    """The supported language the browser prefers most (Accept-Language), else the default."""
+    choices = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        language = tag.strip().lower().split("-")[0]
+        if language in LANGUAGES and quality > 0:
+            choices.append((-quality, position, language))
+    return min(choices)[2] if choices else DEFAULT
+
+
+class Translator:
+    """`_("key", name=value)` in templates; `_.plural("key", n)` for counted phrases."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT
+        self.messages = catalogue(self.language)
+        self.locale = Locale.parse(self.language)
+
+    def __call__(self, key: str, **params) -> str:
+        message = self.messages.get(key)
+        if not isinstance(message, str):
+            raise KeyError(f"no message {key!r} in the {self.language} catalogue")
+        return message.format(**params) if params else message
+
+    def plural(self, key: str, count: int, **params) -> str:
+        forms = self.messages.get(key)
+        if not isinstance(forms, dict):
+            raise KeyError(f"no plural message {key!r} in the {self.language} catalogue")
+        form = forms.get(self.locale.plural_form(abs(count))) or forms["other"]
+        return form.format(count=count, **params)
+
+    def has(self, key: str) -> bool:
+        return key in self.messages
+
+    def date(self, value: datetime | None) -> str:
+        return format_date(value, "long", locale=self.locale) if value else ""
+
+    def datetime(self, value: datetime | None) -> str:
+        return format_datetime(value, "medium", locale=self.locale) if value else ""

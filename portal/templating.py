@@ -1,0 +1,75 @@
+"""The one Jinja2 environment of the portal: autoescaped, translated, with its few filters.
+
+`article_html` is the only filter that prints markup unescaped, and only the article HTML that
+was rendered and sanitised on save. Search snippets are split into text and marked parts and
+escaped like any other text.
+"""
+
+import html
+import re
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from portal.csrf import csrf_token
+from portal.i18n import LANGUAGES, Translator, negotiate
+
+HERE = Path(__file__).parent
+_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+LOCALE = "locale"
+
+
+def session_of(request: Request) -> dict:
+    """The portal session; empty where the session middleware has not run (server errors)."""
+    return request.session if "session" in request.scope else {}
+
+
+def language_of(request: Request) -> str:
+    """The chosen language (remembered in the session), else the browser's preference."""
+    chosen = session_of(request).get(LOCALE)
+    if chosen in LANGUAGES:
+        return chosen
+    return negotiate(request.headers.get("accept-language"))
+
+
+def article_html(stored_html: str) -> Markup:
+    """Article HTML as stored: rendered from Markdown and sanitised with nh3 on save."""
+    return Markup(stored_html)  # noqa: S704 - sanitised on save, see articles/rendering.py
+
+
+def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
+    """The indexer's snippet (escaped text with <mark>) as (text, marked) pairs to escape."""
+    parts, cursor = [], 0
+    for match in _MARK_RE.finditer(snippet):
+        parts.append((html.unescape(snippet[cursor : match.start()]), False))
+        parts.append((html.unescape(match.group(1)), True))
+        cursor = match.end()
+    parts.append((html.unescape(snippet[cursor:]), False))
+    return [(text, marked) for text, marked in parts if text]
+
+
+def _context(request: Request) -> dict:
+    language = language_of(request)
+    session = session_of(request)
+    return {
+        "_": Translator(language),
+        "locale": language,
+        "languages": LANGUAGES,
+        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "account": {"name": session["user_name"], "staff": session.get("is_staff", False)}
+        if session.get("user_id")
+        else None,
+    }
+
+
+templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
+templates.env.filters["article_html"] = article_html
+templates.env.filters["snippet_parts"] = snippet_parts
+templates.env.trim_blocks = True
+templates.env.lstrip_blocks = True
+
+
+def render(request: Request, name: str, status_code: int = 200, **context):
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

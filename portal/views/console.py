@@ -1,0 +1,15 @@
+"""The staff console's first page: the desk's newest tickets with their trails one click away."""
+
+from fastapi import APIRouter
+
+from portal.deps import PageDep
+from portal.templating import render
+from tickets import service
+
+router = APIRouter()
+
+
+@router.get("/console", name="portal.console")
+def index(page: PageDep):
+    return render(page.request, "console/index.html",
+                  tickets=service.list_recent(page.db, page.viewer))  # fmt: skip

@@ -1,0 +1,32 @@
+"""The home page and type-ahead."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from kb_service.articles.service import list_articles
+from kb_service.catalogue.service import families
+from kb_service.feedback.service import popular_articles
+from kb_service.search.service import suggest
+from portal.deps import IndexDep, PageDep
+from portal.templating import render
+
+router = APIRouter()
+
+
+@router.get("/", name="portal.home")
+def home(page: PageDep):
+    _total, recent = list_articles(page.db, page.viewer, status="published", limit=6)
+    return render(
+        page.request,
+        "home/index.html",
+        popular=popular_articles(page.db, page.viewer, limit=6),
+        recent=recent,
+        families=families(page.db),
+    )
+
+
+@router.get("/suggest", name="portal.typeahead")
+def typeahead(page: PageDep, index: IndexDep, q: Annotated[str, Query(max_length=200)] = ""):
+    hits = suggest(index, page.viewer, q, limit=6)
+    return render(page.request, "home/_typeahead.html", hits=hits, q=q)

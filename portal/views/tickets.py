@@ -1,0 +1,68 @@
+"""The client's tickets: the list, the conversation, confirming or rejecting the answer."""
+
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse, Response
+
+from kb_service.errors import Invalid
+from portal.deps import PageDep
+from portal.templating import render
+from tickets import service, workflow
+
+router = APIRouter()
+
+
+@router.get("/tickets", name="portal.tickets")
+def index(page: PageDep):
+    if page.viewer.user_id is None:
+        return RedirectResponse(
+            f"{page.request.url_for('portal.login')}?next=/tickets", status_code=303
+        )
+    return render(
+        page.request, "tickets/index.html", tickets=service.list_mine(page.db, page.viewer)
+    )
+
+
+@router.get("/tickets/{number}", name="portal.ticket")
+def show(page: PageDep, number: str):
+    if page.viewer.user_id is None:
+        target = f"/tickets/{number}" if number.isdigit() else "/tickets"
+        return RedirectResponse(
+            f"{page.request.url_for('portal.login')}?next={target}", status_code=303
+        )
+    return _page(page, service.get_ticket(page.db, page.viewer, number))
+
+
+@router.post("/tickets/{number}/{action}", name="portal.ticket_action")
+def act(
+    page: PageDep,
+    number: str,
+    action: Literal["reply", "confirm", "reject", "answer", "resolve"],
+    body: Annotated[str, Form(max_length=50_000)] = "",
+):
+    try:
+        ticket = service.act(page.db, page.viewer, number, action, body)
+    except Invalid:
+        return _page(page, service.get_ticket(page.db, page.viewer, number), error=True, status=422)
+    return RedirectResponse(
+        page.request.url_for("portal.ticket", number=ticket.number), status_code=303
+    )
+
+
+@router.get("/tickets/{number}/attachments/{attachment_id}", name="portal.ticket_attachment")
+def attachment(page: PageDep, number: str, attachment_id: int):
+    file = service.get_attachment(page.db, page.viewer, number, attachment_id)
+    # Always a download, never rendered by the browser: a client's file is not our page.
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(file.filename)}"}
+    return Response(file.content, media_type="application/octet-stream", headers=headers)
+
+
+def _page(page, ticket, error: bool = False, status: int = 200):
+    return render(page.request, "tickets/show.html", status_code=status, ticket=ticket,
+                  actions=workflow.allowed_actions(ticket.status), error=error)  # fmt: skip
+
+
+def _quoted(name: str) -> str:
+    return quote(name, safe="")

@@ -1,0 +1,145 @@
+"""CSRF on every form, throttled logins, safe article HTML, error pages and security headers."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.routing import APIRoute
+
+from portal.throttle import ACCOUNT_LIMIT, LoginThrottle
+from portal.views import account, articles, ask, console, home, products, search, tickets
+from tests.builders import make_article, make_user
+from tests.portal.conftest import csrf_of
+
+
+def _portal_posts(app) -> list[str]:
+    """Every POST route of the portal's routers (all of which the app includes)."""
+    return [
+        route.path
+        for module in PORTAL_VIEWS
+        for route in module.router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+
+
+PORTAL_VIEWS = (account, articles, ask, console, home, products, search, tickets)
+
+
+def _concrete(path: str) -> str:
+    return (path.replace("{article_id}", "kb-0001").replace("{token}", "x")
+            .replace("{number}", "10001").replace("{action}", "reply"))  # fmt: skip
+
+
+def test_the_portal_has_the_expected_forms(app):
+    assert set(_portal_posts(app)) >= {"/login", "/logout", "/language", "/ask", "/ask/suggest",
+                                       "/ask/{token}/solved", "/articles/{article_id}/feedback",
+                                       "/tickets/{number}/{action}"}  # fmt: skip
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_every_form_rejects_a_missing_or_wrong_csrf_token(app, portal, token):
+    csrf_of(portal)  # the session has a token; the request below does not send it
+    for path in _portal_posts(app):
+        data = {"csrf_token": token} if token else {}
+        response = portal.post(_concrete(path), data=data, follow_redirects=False)
+        assert response.status_code == 403, path
+        assert response.template.name == "error.html"
+        assert response.context["kind"] == "csrf"
+        assert "Форма устарела" in response.text
+
+
+def test_an_htmx_request_may_send_the_token_as_a_header(portal):
+    token = csrf_of(portal)
+    response = portal.post(
+        "/language", data={"locale": "en", "next": "/"}, headers={"X-CSRF-Token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303
+
+
+def test_login_and_logout(portal):
+    response = portal.post("/login", data={"email": "client@demo.spravka",
+                           "password": "demo-client-pass", "csrf_token": csrf_of(portal)},
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303
+    assert response.headers["location"] == "/tickets"
+    assert portal.get("/tickets").template.name == "tickets/index.html"
+    portal.post("/logout", data={"csrf_token": csrf_of(portal, "/")})
+    assert portal.get("/tickets", follow_redirects=False).status_code == 303
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(portal):
+    cookie = portal.get("/").headers.get("set-cookie", "")
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+
+
+def test_repeated_failed_logins_are_throttled(portal):
+    def attempt(password):
+        return portal.post("/login", data={"email": "client@demo.spravka", "password": password,
+                           "csrf_token": csrf_of(portal)})  # fmt: skip
+
+    for _ in range(ACCOUNT_LIMIT):
+        assert attempt("wrong").status_code == 401
+    response = attempt("demo-client-pass")
+    assert response.status_code == 429
+    assert "Слишком много неудачных попыток" in response.text
+
+
+def test_throttle_forgets_failures_after_the_window():
+    throttle, now = LoginThrottle(), datetime(2025, 1, 1, tzinfo=UTC)
+    for minute in range(ACCOUNT_LIMIT):
+        throttle.failed("A@x.test", "10.0.0.1", now + timedelta(minutes=minute))
+    later = now + timedelta(minutes=ACCOUNT_LIMIT)
+    assert throttle.retry_after("a@x.test", "10.0.0.2", later) == timedelta(minutes=10)
+    assert throttle.retry_after("a@x.test", "10.0.0.2", now + timedelta(minutes=14)) is not None
+    assert throttle.retry_after("a@x.test", "10.0.0.2", now + timedelta(minutes=15)) is None
+    assert throttle.retry_after("a@x.test", "10.0.0.2", now + timedelta(minutes=20)) is None
+    assert throttle.retry_after("b@x.test", "10.0.0.1", later) is None
+
+
+def test_open_redirects_are_refused(portal):
+    token = csrf_of(portal)
+    response = portal.post("/language", data={"locale": "en", "next": "//evil.test/",
+                           "csrf_token": token}, follow_redirects=False)  # fmt: skip
+    assert response.headers["location"] == "/"
+
+
+def test_article_html_cannot_run_script(sessions, app):
+    from fastapi.testclient import TestClient
+
+    with sessions.begin() as s:
+        hostile = (
+            "Hi <script>alert(1)</script> <img src=x onerror=alert(2)> "
+            '<a href="javascript:alert(3)">x</a> <iframe src="https://evil.test"></iframe>'
+        )
+        make_article(s, id="xss", title="Hostile", body=hostile)
+    with TestClient(app) as client:
+        response = client.get("/articles/xss")
+    body = response.text.split('<div class="article-body">')[1].split("</div>")[0]
+    assert "<script" not in body and "onerror" not in body and "javascript:" not in body
+    assert "<iframe" not in body
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_portal_errors_are_pages_and_api_errors_problem_json(portal):
+    page = portal.get("/articles/kb-0005")  # internal: for anonymous it does not exist
+    assert page.status_code == 404 and page.template.name == "error.html"
+    assert "Сервисное меню" not in page.text
+    api = portal.get("/api/v1/articles/kb-0005")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+    assert portal.get("/no/such/page").template.name == "error.html"
+
+
+def test_a_staff_session_reaches_the_console_and_a_client_does_not(sessions, app):
+    from fastapi.testclient import TestClient
+
+    from tests.portal.conftest import login
+
+    with sessions.begin() as s:
+        make_user(s, ["engineer"], email="eng@x.test")
+        make_user(s, ["client"], organisation="Org", email="cli@x.test")
+    with TestClient(app) as staff, TestClient(app) as client:
+        login(staff, "eng@x.test", "correct horse")
+        login(client, "cli@x.test", "correct horse")
+        assert staff.get("/console").template.name == "console/index.html"
+        assert client.get("/console").status_code == 403
