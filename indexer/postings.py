@@ -79,7 +79,7 @@ def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
     for leaf, offset in reader.leaf_readers():
         length = leaf.doc_field_length
         for docnum in range(leaf.doc_count_all()):
-            lengths[offset + docnum] = length(docnum, field)
+            lengths[offset + docnum] = length(docnum, field) or 0  # None when the field is empty
     return lengths
 
 

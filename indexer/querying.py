@@ -19,6 +19,7 @@ from indexer.analysis import WORD_RE, fold, is_indexed_word, stem
 # Queries beyond this are pasted logs; the rest adds time, not relevance.
 MAX_QUERY_CHARS = 4_000
 MAX_TERMS = 128
+MAX_PHRASE_QUERY_WORDS = 12
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
 _PHRASE_RE = re.compile(r'"([^"]*)"')
 SEARCHED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS)
@@ -68,7 +69,13 @@ def _phrase_query(words: tuple[str, ...]) -> q.Query | None:
 
 
 def required_query(parsed: ParsedQuery) -> q.Query | None:
-    """What every hit must match: all the quoted phrases (None when there are none)."""
+    """What every hit must match: all the quoted phrases (None when there are none).
+
+    Only for queries people type: a pasted bug report quotes messages and paths in passing,
+    and requiring each of them would leave nothing to rank (gitbugs_dups nDCG 0.67 -> 0.52).
+    """
+    if len(parsed.words) > MAX_PHRASE_QUERY_WORDS:
+        return None
     phrases = [p for p in (_phrase_query(words) for words in parsed.phrases) if p is not None]
     if not phrases:
         return None

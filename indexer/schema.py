@@ -38,7 +38,7 @@ META = "meta"
 META_ID = "\x00meta"
 
 # Score weights of the searched fields; tuned on bench/relevance.py, the same for all sets.
-FIELD_BOOSTS = {TITLE: 2.0, BODY: 1.0, TAGS: 1.5}
+FIELD_BOOSTS = {TITLE: 1.5, BODY: 1.0, TAGS: 1.0}
 
 
 def build_schema() -> fields.Schema:
