@@ -3,7 +3,7 @@
 import secrets
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from kb_service.access import Viewer
@@ -80,7 +80,7 @@ def list_mine(session: Session, viewer: Viewer) -> list[Ticket]:
         raise Forbidden("sign in to see your tickets")
     query = (
         select(Ticket)
-        .where(Ticket.requester_id == viewer.user_id)
+        .where(_requested_by(session, viewer))
         .options(selectinload(Ticket.product))
         .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
     )
@@ -97,8 +97,11 @@ def list_recent(session: Session, viewer: Viewer, limit: int = 50) -> list[Ticke
 
 def get_ticket(session: Session, viewer: Viewer, number: str) -> Ticket:
     """The ticket with its conversation, if it is the viewer's own or the viewer is staff."""
-    ticket = session.scalar(select(Ticket).where(Ticket.number == number).options(*LOAD))
-    if ticket is None or not (viewer.is_staff or _is_requester(viewer, ticket)):
+    query = select(Ticket).where(Ticket.number == number).options(*LOAD)
+    if not viewer.is_staff:
+        query = query.where(_requested_by(session, viewer))
+    ticket = session.scalar(query)
+    if ticket is None:
         raise NotFound(f"no ticket {number}")
     return ticket
 
@@ -206,5 +209,12 @@ def _attachment(upload: Upload) -> TicketAttachment:
     )
 
 
-def _is_requester(viewer: Viewer, ticket: Ticket) -> bool:
-    return viewer.user_id is not None and ticket.requester_id == viewer.user_id
+def _requested_by(session: Session, viewer: Viewer):
+    """The viewer's own tickets, and those opened without signing in from the same address."""
+    if viewer.user_id is None:
+        return false()
+    user = session.get(User, viewer.user_id)
+    anonymous_same_address = and_(
+        Ticket.requester_id.is_(None), Ticket.requester_email == user.email
+    )
+    return or_(Ticket.requester_id == viewer.user_id, anonymous_same_address)
