@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
     return app
 
 
@@ -132,3 +133,10 @@ def _http_error(request: Request, exc: StarletteHTTPException):
     if not _is_api(request):
         return error_page(request, exc.status_code, exc)
     return problem(exc.status_code, str(exc.detail), str(exc.detail), instance=request.url.path)
+
+
+def _unexpected_error(request: Request, exc: Exception):
+    log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+    if not _is_api(request):
+        return error_page(request, 500)
+    return problem(500, "Internal error", "an unexpected error occurred; it has been logged")

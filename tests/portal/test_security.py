@@ -143,3 +143,19 @@ def test_a_staff_session_reaches_the_console_and_a_client_does_not(sessions, app
         login(client, "cli@x.test", "correct horse")
         assert staff.get("/console").template.name == "console/index.html"
         assert client.get("/console").status_code == 403
+
+
+def test_an_unexpected_error_is_an_error_page(settings, sessions, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from kb_service.app import create_app
+    from portal.views import home
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(home, "families", broken)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        response = client.get("/")
+    assert response.status_code == 500
+    assert "boom" not in response.text and "<html" in response.text
