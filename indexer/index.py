@@ -41,8 +41,8 @@ def codec() -> W3Codec:
 
 
 def to_fields(doc: Document) -> dict[str, object]:
-    """The Whoosh field values of a document."""
-    return {
+    """The Whoosh field values of a document (a missing category is not indexed as "")."""
+    fields = {
         schema.ID: doc.id,
         schema.KIND: schema.ARTICLE,
         schema.TITLE: doc.title,
@@ -51,11 +51,13 @@ def to_fields(doc: Document) -> dict[str, object]:
         schema.TITLE_WORDS: doc.title,
         schema.LANGUAGE: doc.language,
         schema.PRODUCTS: ",".join(doc.products),
-        schema.CATEGORY: doc.category or "",
         schema.GROUPS: ",".join(doc.groups),
         schema.UPDATED_AT: doc.updated_at.isoformat() if doc.updated_at else None,
         schema.BODY_TEXT: doc.body,
     }
+    if doc.category:
+        fields[schema.CATEGORY] = doc.category
+    return fields
 
 
 def _create_generation(folder: Path) -> whoosh_index.Index:
@@ -154,15 +156,19 @@ class SearchIndex:
     ) -> None:
         """One commit: upsert and delete documents and record the outbox position with them.
 
-        Always writes to the generation being served, so after another process swapped in a
-        rebuild the next apply lands there (and the position read back is the rebuild's).
+        An id upserted twice keeps its last version; an id both upserted and deleted is
+        deleted (withdrawing must never leave an article visible). Always writes to the
+        generation being served, so after another process swapped in a rebuild the next apply
+        lands there (and the position read back is the rebuild's).
         """
+        removed = set(deletes)
+        latest = {doc.id: doc for doc in upserts if doc.id not in removed}
         with self._writing():
             writer = self._open_current().writer(codec=codec())
             try:
-                for doc in upserts:
+                for doc in latest.values():
                     writer.update_document(**to_fields(doc))
-                for doc_id in deletes:
+                for doc_id in removed:
                     writer.delete_by_term(schema.ID, doc_id)
                 if position is not None:
                     writer.update_document(**_meta_fields(position))
@@ -272,9 +278,8 @@ class SearchIndex:
             view.release()
 
     def doc_ids(self) -> set[str]:
-        """Every indexed article id, as of the last refresh."""
-        with self.view() as view:
-            reader = view.reader
+        """Every indexed article id on disk now (not as of the last refresh)."""
+        with self._open_current().reader() as reader:
             ids = set()
             for term in reader.lexicon(schema.ID):
                 text = term.decode("utf-8")

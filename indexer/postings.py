@@ -89,7 +89,8 @@ def keyword_codes(reader: IndexReader, field: str) -> tuple[list[str], np.ndarra
     A (documents x most values per document) array padded with -1, so counting a facet over
     any set of documents is one bincount.
     """
-    values = [t.decode("utf-8") for t in reader.lexicon(field)] if field in reader.schema else []
+    terms = reader.lexicon(field) if field in reader.schema else []
+    values = [value for value in (t.decode("utf-8") for t in terms) if value]
     per_doc: list[list[int]] = [[] for _ in range(reader.doc_count_all())]
     for code, value in enumerate(values):
         ids, _weights = term_arrays(reader, field, value)

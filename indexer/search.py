@@ -100,7 +100,7 @@ def search(
         best = top(scores, candidates, offset + limit)[offset:]
         hits = [_hit(view, docnum, value, parsed.stems) for value, docnum in best]
         facets = view.count_facets(candidates)
-    return SearchResult(normalise_query(query), len(candidates), hits, facets, correction)
+    return SearchResult(query, len(candidates), hits, facets, correction)
 
 
 def _expansions(view: IndexView, typed: str) -> list[str]:

@@ -128,7 +128,7 @@ class IndexView:
 
         Computed from postings once per combination per view, never per query.
         """
-        key = (groups, restrictions)
+        key = (None if groups is None else frozenset(groups), restrictions)
         cached = self._filters.get(key)
         if cached is not None:
             return cached

@@ -122,3 +122,23 @@ def test_many_threads_search_while_the_feed_applies(index: SearchIndex) -> None:
         thread.join()
     assert errors == []
     assert search(index, "принтер", groups=None).total == 65
+
+
+def test_one_batch_with_repeated_ids_keeps_last_version_and_deletes_win(
+    index: SearchIndex,
+) -> None:
+    index.apply(
+        [make_doc("a", "Принтер"), make_doc("a", "Принтер второй"), make_doc("b", "Принтер")],
+        deletes=["b"],
+        position=2,
+    )
+    index.refresh()
+    result = search(index, "принтер", groups=None)
+    assert [(hit.id, hit.title) for hit in result.hits] == [("a", "Принтер второй")]
+    assert result.total == 1
+
+
+def test_articles_without_category_add_no_empty_facet(index: SearchIndex) -> None:
+    index.apply([make_doc("a", "Принтер"), make_doc("b", "Принтер", category="hw")], position=1)
+    index.refresh()
+    assert search(index, "принтер", groups=None).facets["category"] == [("hw", 1)]
