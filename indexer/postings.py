@@ -5,6 +5,9 @@ Whoosh matches and scores one posting at a time in Python: a 1-3 word query matc
 scoring them with numpy does the same work in a few milliseconds.
 """
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -73,14 +76,38 @@ def alive_mask(reader: IndexReader) -> np.ndarray:
     return alive
 
 
+# Lengths per (segment, field): a segment never changes once written, and a refresh after a
+# small commit would otherwise recompute ~0.6 s of lengths at 100k documents.
+_SEGMENT_LENGTHS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_SEGMENT_LENGTHS_MAX = 512
+_SEGMENT_LENGTHS_LOCK = threading.Lock()
+
+
+def _segment_lengths(leaf: IndexReader, field: str) -> np.ndarray:
+    segment = leaf.segment()
+    key = (segment.segment_id(), field) if segment is not None else None
+    with _SEGMENT_LENGTHS_LOCK:
+        cached = _SEGMENT_LENGTHS.get(key) if key else None
+    if cached is not None and len(cached) == leaf.doc_count_all():
+        return cached
+    length = leaf.doc_field_length
+    lengths = np.array(
+        # None when the document has nothing in the field
+        [length(docnum, field) or 0 for docnum in range(leaf.doc_count_all())],
+        dtype=np.float32,
+    )
+    if key:
+        with _SEGMENT_LENGTHS_LOCK:
+            _SEGMENT_LENGTHS[key] = lengths
+            while len(_SEGMENT_LENGTHS) > _SEGMENT_LENGTHS_MAX:
+                _SEGMENT_LENGTHS.popitem(last=False)
+    return lengths
+
+
 def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
     """Each document's length in ``field`` (terms), for BM25's length normalisation."""
-    lengths = np.zeros(reader.doc_count_all(), dtype=np.float32)
-    for leaf, offset in reader.leaf_readers():
-        length = leaf.doc_field_length
-        for docnum in range(leaf.doc_count_all()):
-            lengths[offset + docnum] = length(docnum, field) or 0  # None when the field is empty
-    return lengths
+    parts = [_segment_lengths(leaf, field) for leaf, _offset in reader.leaf_readers()]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
 def keyword_codes(reader: IndexReader, field: str) -> tuple[list[str], np.ndarray]:
