@@ -1,18 +1,10 @@
 """The index on disk: the single write path, rebuild aside then swap, and the shared searcher.
 
-Layout of the index folder::
-
-    CURRENT        names the generation folder being served (replaced atomically)
-    gen-000007/    a complete Whoosh index
-    write.lock     held (flock) by whichever process is writing or swapping
-
 Every write is one Whoosh commit that also updates a reserved meta document holding the
 outbox position, so documents and position survive or vanish together on a kill -9.
 """
 
 import fcntl
-import os
-import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -23,12 +15,10 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 
-from indexer import schema
+from indexer import generations, schema
 from indexer.documents import Document
 from indexer.view import IndexView
 
-CURRENT = "CURRENT"
-_GENERATION_RE = re.compile(r"^gen-(\d{6})$")
 # Postings blocks 8x Whoosh's default: search decodes whole postings lists with numpy
 # (indexer.postings), where the per-block overhead dominates, and never skips blocks.
 BLOCK_LIMIT = 1024
@@ -63,11 +53,6 @@ def to_fields(doc: Document) -> dict[str, object]:
     return fields
 
 
-def _create_generation(folder: Path) -> whoosh_index.Index:
-    folder.mkdir()
-    return whoosh_index.create_in(folder, schema.build_schema())
-
-
 def _meta_fields(position: int) -> dict[str, object]:
     return {schema.ID: schema.META_ID, schema.KIND: schema.META, schema.POSITION: position}
 
@@ -85,41 +70,16 @@ class SearchIndex:
         self._position_cache: tuple[tuple[str | None, int], int] | None = None
         with self._writing():
             if self._current_name() is None:
-                name = self._next_generation_name()
-                _create_generation(self.path / name)
-                self._point_to(name)
+                name = generations.next_name(self.path)
+                generations.create(self.path / name)
+                generations.point_to(self.path, name)
         self.refresh()
 
-    # -- generations -------------------------------------------------------------------
-
     def _current_name(self) -> str | None:
-        try:
-            return (self.path / CURRENT).read_text().strip() or None
-        except FileNotFoundError:
-            return None
-
-    def _generation_names(self) -> list[str]:
-        return sorted(p.name for p in self.path.iterdir() if _GENERATION_RE.match(p.name))
-
-    def _next_generation_name(self) -> str:
-        names = self._generation_names()
-        number = int(names[-1][4:]) + 1 if names else 1
-        return f"gen-{number:06d}"
-
-    def _point_to(self, name: str) -> None:
-        # Write-then-rename: a reader sees either the old name or the new one, never half.
-        temporary = self.path / f"{CURRENT}.tmp"
-        with open(temporary, "w") as handle:
-            handle.write(name)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path / CURRENT)
+        return generations.current_name(self.path)
 
     def _open_current(self) -> whoosh_index.Index:
-        name = self._current_name()
-        if name is None:
-            raise FileNotFoundError(f"no {CURRENT} in {self.path}")
-        return whoosh_index.open_dir(self.path / name)
+        return generations.open_current(self.path)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -202,9 +162,9 @@ class SearchIndex:
         """
         with self._writing():
             # Created under the lock so no concurrent rebuild takes the same name.
-            name = self._next_generation_name()
+            name = generations.next_name(self.path)
             folder = self.path / name
-            ix = _create_generation(folder)
+            ix = generations.create(folder)
         pending = iter(docs)
         head = list(islice(pending, PARALLEL_FROM))
         if len(head) < PARALLEL_FROM:
@@ -230,15 +190,9 @@ class SearchIndex:
         if progress is not None:
             progress(count)
         with self._writing():
-            self._point_to(name)
-            self._remove_generations_except(name)
+            generations.point_to(self.path, name)
+            generations.remove_all_but(self.path, name)
         self.refresh()
-
-    def _remove_generations_except(self, keep: str) -> None:
-        # Open searchers elsewhere keep working: their files stay readable until closed.
-        for name in self._generation_names():
-            if name != keep:
-                shutil.rmtree(self.path / name, ignore_errors=True)
 
     # -- reading -----------------------------------------------------------------------
 
