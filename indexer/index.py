@@ -66,6 +66,8 @@ class SearchIndex:
         with _PROCESS_LOCKS_GUARD:
             self._write_lock = _PROCESS_LOCKS.setdefault(self.path.resolve(), threading.Lock())
         self._view_lock = threading.Lock()
+        # One refresh at a time: the feed thread and a rebuild may both ask for one.
+        self._refresh_lock = threading.Lock()
         self._view: IndexView | None = None
         self._position_cache: tuple[tuple[str | None, int], int] | None = None
         with self._writing():
@@ -202,20 +204,21 @@ class SearchIndex:
         Opens a fresh searcher rather than Whoosh's refresh(), which closes resources that
         queries still running on the old searcher may be using.
         """
-        current = self._view
-        name = self._current_name()
-        if current is not None and current.generation == name:
-            try:
-                if current.searcher.up_to_date():
-                    return False
-            except FileNotFoundError:
-                pass
-        view = self._open_view()
-        with self._view_lock:
-            old, self._view = self._view, view
-        if old is not None:
-            old.retire()
-        return True
+        with self._refresh_lock:
+            current = self._view
+            name = self._current_name()
+            if current is not None and current.generation == name:
+                try:
+                    if current.searcher.up_to_date():
+                        return False
+                except FileNotFoundError:
+                    pass
+            view = self._open_view()
+            with self._view_lock:
+                old, self._view = self._view, view
+            if old is not None:
+                old.retire()
+            return True
 
     def _open_view(self) -> IndexView:
         # A swap by another process may delete the generation just read; read again.
