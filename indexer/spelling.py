@@ -23,21 +23,21 @@ LONG_WORD = 7  # from this length two edits are plausible, below it one
 FIELDS = (schema.TITLE, schema.BODY)
 
 
-def _visible_docs(view: IndexView, term: str, visible: np.ndarray) -> np.ndarray:
-    ids = np.concatenate([view.postings(field, term)[0] for field in FIELDS])
+def _visible_docs(
+    view: IndexView, term: str, visible: np.ndarray, fields: tuple[str, ...] = FIELDS
+) -> np.ndarray:
+    ids = np.concatenate([view.postings(field, term)[0] for field in fields])
     return np.unique(ids[visible[ids]])
 
 
-def _candidates(view: IndexView, term: str, word: str) -> set[str]:
-    distance = 2 if len(word) >= LONG_WORD else 1
+def _near_terms(view: IndexView, field: str, text: str, distance: int) -> set[str]:
     found: set[str] = set()
     for leaf, _offset in view.reader.leaf_readers():
         # Per segment: a segment reader walks its term list with a Levenshtein automaton
         # (the multi-segment reader would compare every term); sharing the first letter
         # keeps the walk short, and typos rarely hit the first letter.
-        for field in FIELDS:
-            found.update(leaf.terms_within(field, term, distance, prefix=1))
-    found.discard(term)
+        found.update(leaf.terms_within(field, text, distance, prefix=1))
+    found.discard(text)
     return found
 
 
@@ -50,17 +50,27 @@ def _spelling(view: IndexView, term: str, docnum: int) -> str | None:
 
 
 def _correct_word(view: IndexView, word: str, visible: np.ndarray) -> str | None:
-    term = stem(word)
+    """The closest visible word: whole title words compared with what was typed (they catch
+    "settigns" -> "settings", whose stem "set" is too far from "settign"), then stems of
+    title and body compared with the typed word's stem."""
+    distance = 2 if len(word) >= LONG_WORD else 1
     ranked = []
-    for candidate in _candidates(view, term, word):
-        docs = _visible_docs(view, candidate, visible)
+    for candidate in _near_terms(view, schema.TITLE_WORDS, word, distance):
+        docs = _visible_docs(view, candidate, visible, (schema.TITLE_WORDS,))
         if len(docs):
-            distance = damerau_levenshtein(term, candidate)
-            ranked.append((distance, -len(docs), candidate, int(docs[0])))
+            ranked.append((damerau_levenshtein(word, candidate), 0, -len(docs), candidate, None))
+    term = stem(word)
+    for field in FIELDS:
+        for candidate in _near_terms(view, field, term, distance):
+            docs = _visible_docs(view, candidate, visible)
+            if len(docs):
+                gap = damerau_levenshtein(term, candidate)
+                ranked.append((gap, 1, -len(docs), candidate, int(docs[0])))
     if not ranked:
         return None
-    _distance, _count, candidate, docnum = min(ranked)
-    return _spelling(view, candidate, docnum)
+    # Closest first; at equal distance a whole word beats a stem's guessed spelling.
+    *_rank, candidate, docnum = min(ranked, key=lambda r: r[:4])
+    return candidate if docnum is None else _spelling(view, candidate, docnum)
 
 
 def did_you_mean(view: IndexView, parsed: ParsedQuery, visible: np.ndarray) -> str | None:

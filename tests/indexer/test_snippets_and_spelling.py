@@ -13,6 +13,7 @@ def help_index(index: SearchIndex) -> SearchIndex:
         [
             make_doc("projector", "Проектор не включается", "Проверьте питание проектора и лампу."),
             make_doc("printer", "Printer offline", "Restart the printer spooler.", language="en"),
+            make_doc("settings", "Printer settings", "Open the panel.", language="en"),
             make_doc(
                 "xss",
                 "Ошибка в консоли",
@@ -56,6 +57,8 @@ def test_snippet_marks_other_word_forms_and_centres_on_the_match(help_index: Sea
         ("пректор", "проектор"),
         ("pritner", "printer"),
         ("пректор не включается", "проектор не включается"),
+        # "settings" stems to "set", too far from the typo's stem: found as a whole title word.
+        ("printer settigns", "printer settings"),
     ],
 )
 def test_misspelt_query_gets_did_you_mean(
