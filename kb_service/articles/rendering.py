@@ -1,6 +1,7 @@
 """Markdown to safe HTML, once, on save; and plain text for the index."""
 
 import html
+import re
 
 import markdown
 import nh3
@@ -26,6 +27,9 @@ _ATTRIBUTES = {
     "h3": {"id"},
 }
 _SCHEMES = {"http", "https", "mailto"}
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|li|ul|ol|dl|dd|dt|h[1-6]|pre|blockquote|table|tr|td|th|details)\b", re.I
+)
 
 
 def render_markdown(source: str) -> str:
@@ -43,5 +47,7 @@ def render_markdown(source: str) -> str:
 
 def html_to_text(safe_html: str) -> str:
     """Visible text of sanitised HTML, for the index and snippets."""
-    text = nh3.clean(safe_html.replace("<", " <"), tags=set())
+    # Block boundaries separate words; inline tags (bold, code) must not split "word." apart.
+    spaced = _BLOCK_TAG.sub(r" \g<0>", safe_html)
+    text = nh3.clean(spaced, tags=set())
     return " ".join(html.unescape(text).split())
