@@ -203,7 +203,7 @@ def print_table(results: dict[str, dict[str, dict[str, float]]]) -> None:
         "",
         f"{(means['spravka'] / means['floor'] - 1) * 100:+.1f}%",
     )
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
