@@ -67,11 +67,6 @@ def index_term(raw: str, stemming: bool = True) -> str | None:
     return stem(word) if stemming else word
 
 
-def terms(text: str) -> list[str]:
-    """The index terms of ``text``, in order, without stop words."""
-    return [stem(w) for w in words(text) if is_indexed_word(w)]
-
-
 class MixedLanguageAnalyzer(Analyzer):
     """Tokenise, fold, drop stop words and stem, in one pass.
 
@@ -88,7 +83,7 @@ class MixedLanguageAnalyzer(Analyzer):
     def __hash__(self) -> int:
         return hash((type(self), self.stemming))
 
-    def __call__(  # noqa: PLR0913 - the signature is Whoosh's
+    def __call__(  # the signature is Whoosh's
         self,
         value: str,
         positions: bool = False,

@@ -1,4 +1,4 @@
-"""From a user's query string to a Whoosh query, without ever failing on the input.
+"""From what a user typed to weighted query terms and required phrases, never failing.
 
 Whoosh's query parser is not used: its syntax (AND, NOT, field:, wildcards, brackets) would
 turn a pasted error message into a syntax error or a surprising query. The only syntax kept is
@@ -19,6 +19,7 @@ from indexer.analysis import WORD_RE, fold, is_indexed_word, stem
 # Queries beyond this are pasted logs; the rest adds time, not relevance.
 MAX_QUERY_CHARS = 4_000
 MAX_TERMS = 128
+# Longer queries are pasted text, whose quotes are not phrase searches (see required_query).
 MAX_PHRASE_QUERY_WORDS = 12
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
 _PHRASE_RE = re.compile(r'"([^"]*)"')
@@ -32,13 +33,12 @@ def normalise_query(query: str) -> str:
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    words: tuple[str, ...]  # folded words, in order, stop words included
+    words: tuple[str, ...]  # every folded word, phrases' too, stop words included
     phrases: tuple[tuple[str, ...], ...]  # folded words of each quoted phrase
 
     @property
     def stems(self) -> set[str]:
-        all_words = list(self.words) + [w for phrase in self.phrases for w in phrase]
-        return {stem(w) for w in all_words if is_indexed_word(w)}
+        return {stem(w) for w in self.words if is_indexed_word(w)}
 
 
 def parse(query: str) -> ParsedQuery:

@@ -41,11 +41,17 @@ def score(
 
 
 def top(scores: np.ndarray, candidates: np.ndarray, count: int) -> list[tuple[float, int]]:
-    """The ``count`` best (score, docnum) among candidates, best first, ties by docnum."""
+    """The ``count`` best (score, docnum) among candidates, best first, ties by docnum.
+
+    Every candidate tied with the last place is kept until the final sort, so pages cut
+    from the same query never repeat or skip a document.
+    """
     if count <= 0 or not len(candidates):
         return []
+    values = scores[candidates]
     if len(candidates) > count:
-        part = np.argpartition(-scores[candidates], count - 1)[:count]
-        candidates = candidates[part]
-    order = np.lexsort((candidates, -scores[candidates]))
-    return [(float(scores[candidates[i]]), int(candidates[i])) for i in order]
+        kth = np.partition(values, len(values) - count)[len(values) - count]
+        keep = values >= kth
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))[:count]
+    return [(float(values[i]), int(candidates[i])) for i in order]

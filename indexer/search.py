@@ -12,7 +12,13 @@ import numpy as np
 from indexer import schema
 from indexer.analysis import is_indexed_word, stem, words
 from indexer.index import SearchIndex
-from indexer.querying import normalise_query, parse, required_query, weighted_terms
+from indexer.querying import (
+    ParsedQuery,
+    normalise_query,
+    parse,
+    required_query,
+    weighted_terms,
+)
 from indexer.scoring import score, top
 from indexer.snippets import snippet
 from indexer.spelling import did_you_mean
@@ -64,7 +70,7 @@ def _hit(view: IndexView, docnum: int, score: float, stems: set[str] | None) -> 
     )
 
 
-def _phrase_mask(view: IndexView, parsed) -> np.ndarray | None:
+def _phrase_mask(view: IndexView, parsed: ParsedQuery) -> np.ndarray | None:
     required = required_query(parsed)
     if required is None:
         return None

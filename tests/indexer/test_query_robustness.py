@@ -113,3 +113,11 @@ def test_pagination_pages_through_all_hits(printer_index: SearchIndex) -> None:
 )
 def test_normalise_query(raw: str, normalised: str) -> None:
     assert normalise_query(raw) == normalised
+
+
+def test_pages_of_equally_scored_hits_neither_repeat_nor_skip(index: SearchIndex) -> None:
+    index.apply([make_doc(f"same-{i:02d}", "Принтер") for i in range(25)], position=1)
+    index.refresh()
+    pages = [search(index, "принтер", groups=None, limit=10, offset=o).hits for o in (0, 10, 20)]
+    ids = [hit.id for page in pages for hit in page]
+    assert sorted(ids) == [f"same-{i:02d}" for i in range(25)]
