@@ -7,6 +7,7 @@ words at C speed and only those candidates are stemmed to confirm them.
 
 import html
 import re
+from functools import lru_cache
 
 from indexer.analysis import fold, stem
 
@@ -19,17 +20,25 @@ MAX_MATCHES = 200
 _SPACE_RE = re.compile(r"\s+")
 
 
-def _pattern(stems: set[str]) -> re.Pattern[str] | None:
-    alternatives = sorted(
-        (re.escape(s).replace("е", "[её]") for s in stems if s), key=len, reverse=True
-    )
+def _prefix(stem_text: str) -> str:
+    """A pattern for words starting with a stem. English stems may end in "i" for a written
+    "y" (try -> tri), and folded "е" may be written "ё"."""
+    escaped = re.escape(stem_text)
+    if stem_text.endswith("i") and stem_text.isascii():
+        escaped = escaped[:-1] + "[iy]"
+    return escaped.replace("е", "[её]")
+
+
+@lru_cache(maxsize=1024)
+def _pattern(stems: frozenset[str]) -> re.Pattern[str] | None:
+    alternatives = sorted((_prefix(s) for s in stems if s), key=len, reverse=True)
     if not alternatives:
         return None
     return re.compile(r"\b(?:" + "|".join(alternatives) + r")\w*", re.IGNORECASE)
 
 
 def _matches(text: str, stems: set[str]) -> list[tuple[int, int, str]]:
-    pattern = _pattern(stems)
+    pattern = _pattern(frozenset(stems))
     if pattern is None:
         return []
     found = []

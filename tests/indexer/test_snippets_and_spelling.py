@@ -45,6 +45,7 @@ def test_snippet_escapes_html_and_marks_matches(help_index: SearchIndex) -> None
 
 def test_snippet_marks_other_word_forms_and_centres_on_the_match(help_index: SearchIndex) -> None:
     assert "<mark>проектора</mark>" in search(help_index, "проекторы", groups=None).hits[0].snippet
+    assert "<mark>Open</mark>" in search(help_index, "opening", groups=None).hits[0].snippet
     long_hit = search(help_index, "ключевые фразы", groups=None).hits[0]
     assert "<mark>ключевая</mark> <mark>фраза</mark>" in long_hit.snippet
     assert long_hit.snippet.startswith("…") and long_hit.snippet.endswith("…")
