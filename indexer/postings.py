@@ -7,6 +7,7 @@ scoring them with numpy does the same work in a few milliseconds.
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -15,6 +16,46 @@ from whoosh.reading import IndexReader
 
 EMPTY_IDS = np.zeros(0, dtype=np.int32)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+
+
+class _SegmentCache:
+    """Arrays derived from one segment, which never changes once written (deletions are
+    masked separately, by alive_mask), so they outlive the refresh after a small commit:
+    only the new segment is decoded, not the whole index again."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget  # array elements kept, all entries together
+        self._size = 0
+        self._entries: OrderedDict[tuple, tuple[np.ndarray, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, leaf: IndexReader, key: tuple, compute: Callable[[], tuple[np.ndarray, ...]]
+    ) -> tuple[np.ndarray, ...]:
+        segment = leaf.segment()
+        if segment is None:
+            return compute()
+        full_key = (segment.segment_id(), *key)
+        with self._lock:
+            cached = self._entries.get(full_key)
+            if cached is not None:
+                self._entries.move_to_end(full_key)
+                return cached
+        value = compute()
+        with self._lock:
+            if full_key not in self._entries:
+                self._entries[full_key] = value
+                self._size += len(value[0])
+            while self._size > self._budget and len(self._entries) > 1:
+                _key, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped[0])
+        return value
+
+
+# Postings: 12M entries, ~100 MB; the common words of queries stay decoded.
+_POSTINGS = _SegmentCache(12_000_000)
+# Field lengths: three scored fields of 1M documents.
+_LENGTHS = _SegmentCache(3_000_000)
 
 
 def _leaf_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +97,9 @@ def term_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray,
     """Global document numbers containing ``term`` in ``field`` and the term's frequencies."""
     ids, weights = [], []
     for leaf, offset in reader.leaf_readers():
-        leaf_ids, leaf_weights = _leaf_arrays(leaf, field, term)
+        leaf_ids, leaf_weights = _POSTINGS.get(
+            leaf, (field, term), lambda leaf=leaf: _leaf_arrays(leaf, field, term)
+        )
         if len(leaf_ids):
             ids.append(leaf_ids + offset)
             weights.append(leaf_weights)
@@ -76,37 +119,23 @@ def alive_mask(reader: IndexReader) -> np.ndarray:
     return alive
 
 
-# Lengths per (segment, field): a segment never changes once written, and a refresh after a
-# small commit would otherwise recompute ~0.6 s of lengths at 100k documents.
-_SEGMENT_LENGTHS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_SEGMENT_LENGTHS_MAX = 512
-_SEGMENT_LENGTHS_LOCK = threading.Lock()
-
-
-def _segment_lengths(leaf: IndexReader, field: str) -> np.ndarray:
-    segment = leaf.segment()
-    key = (segment.segment_id(), field) if segment is not None else None
-    with _SEGMENT_LENGTHS_LOCK:
-        cached = _SEGMENT_LENGTHS.get(key) if key else None
-    if cached is not None and len(cached) == leaf.doc_count_all():
-        return cached
+def _segment_lengths(leaf: IndexReader, field: str) -> tuple[np.ndarray]:
     length = leaf.doc_field_length
-    lengths = np.array(
-        # None when the document has nothing in the field
-        [length(docnum, field) or 0 for docnum in range(leaf.doc_count_all())],
-        dtype=np.float32,
+    return (
+        np.array(
+            # None when the document has nothing in the field
+            [length(docnum, field) or 0 for docnum in range(leaf.doc_count_all())],
+            dtype=np.float32,
+        ),
     )
-    if key:
-        with _SEGMENT_LENGTHS_LOCK:
-            _SEGMENT_LENGTHS[key] = lengths
-            while len(_SEGMENT_LENGTHS) > _SEGMENT_LENGTHS_MAX:
-                _SEGMENT_LENGTHS.popitem(last=False)
-    return lengths
 
 
 def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
     """Each document's length in ``field`` (terms), for BM25's length normalisation."""
-    parts = [_segment_lengths(leaf, field) for leaf, _offset in reader.leaf_readers()]
+    parts = [
+        _LENGTHS.get(leaf, (field,), lambda leaf=leaf: _segment_lengths(leaf, field))[0]
+        for leaf, _offset in reader.leaf_readers()
+    ]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 

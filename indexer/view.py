@@ -2,11 +2,10 @@
 
 Opening a searcher costs ~90 ms at 20k documents, so one view serves every query until the
 index changes. Its caches (which documents are live, each document's field lengths and facet
-values, who may see what, recently used postings) are valid only for its document numbers.
+values, who may see what) are valid only for its document numbers.
 """
 
 import threading
-from collections import OrderedDict
 from functools import cached_property
 
 import numpy as np
@@ -23,8 +22,6 @@ FACET_FIELDS = {
 SCORED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS)
 # Viewers come in few group combinations; filters per view are few and small (N bits).
 _MAX_FILTERS = 256
-# Decoded postings kept per view, in postings (8 bytes each): common words recur in queries.
-_POSTINGS_BUDGET = 8_000_000
 
 
 class IndexView:
@@ -39,8 +36,6 @@ class IndexView:
         self._users = 0
         self._retired = False
         self._filters: dict[tuple, np.ndarray] = {}
-        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._postings_size = 0
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -70,6 +65,11 @@ class IndexView:
     def warm(self) -> None:
         """Build the per-view arrays now, off the request path."""
         _ = self.alive, self.lengths, self.facets
+        # Whoosh opens each segment's stored-fields column on first use (~13 ms a segment at
+        # 100k documents), which would otherwise land on the first query after a refresh.
+        for leaf, _offset in self.reader.leaf_readers():
+            if leaf.doc_count_all():
+                leaf.stored_fields(0)
 
     # -- per-document arrays ---------------------------------------------------------------
 
@@ -98,21 +98,8 @@ class IndexView:
     # -- caches ------------------------------------------------------------------------------
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Document numbers and frequencies of a term, kept while the budget allows."""
-        key = (field, term)
-        with self._lock:
-            cached = self._postings.get(key)
-            if cached is not None:
-                self._postings.move_to_end(key)
-                return cached
-        arrays = term_arrays(self.reader, field, term)
-        with self._lock:
-            self._postings[key] = arrays
-            self._postings_size += len(arrays[0])
-            while self._postings_size > _POSTINGS_BUDGET and len(self._postings) > 1:
-                _key, (ids, _weights) = self._postings.popitem(last=False)
-                self._postings_size -= len(ids)
-        return arrays
+        """Document numbers and frequencies of a term (decoded once per segment)."""
+        return term_arrays(self.reader, field, term)
 
     def containing(self, field: str, terms: list[str]) -> np.ndarray:
         """Mask of the documents containing any of ``terms`` in ``field``."""
