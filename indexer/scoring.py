@@ -32,10 +32,13 @@ def score(
         lengths, average = view.lengths[field]
         for term, weight in weighted_terms.items():
             ids, frequencies = view.postings(field, term)
-            if not len(ids):
+            # Postings still list deleted documents until their segment is merged away;
+            # counting them would let the frequency exceed the live total (negative idf).
+            frequency = int(np.count_nonzero(view.alive[ids]))
+            if not frequency:
                 continue
             norm = K1 * (1 - B + B * lengths[ids] / average)
-            gain = (weight * field_boost * idf(documents, len(ids))) * (K1 + 1)
+            gain = (weight * field_boost * idf(documents, frequency)) * (K1 + 1)
             scores[ids] += gain * frequencies / (frequencies + norm)
     return scores
 

@@ -142,3 +142,14 @@ def test_articles_without_category_add_no_empty_facet(index: SearchIndex) -> Non
     index.apply([make_doc("a", "Принтер"), make_doc("b", "Принтер", category="hw")], position=1)
     index.refresh()
     assert search(index, "принтер", groups=None).facets["category"] == [("hw", 1)]
+
+
+def test_updated_article_is_found_while_deleted_versions_linger(index: SearchIndex) -> None:
+    # Deleted postings stay in a segment until it is merged; they must not sink the score.
+    index.apply([make_doc("vpn", "VPN", "Rekey."), make_doc("wifi", "Wi-Fi", "Rekey.")], position=1)
+    index.apply(
+        [make_doc("vpn", "VPN", "Rekey.", groups=("internal",))], deletes=["wifi"], position=2
+    )
+    index.refresh()
+    assert _ids(index, "rekey") == ["vpn"]
+    assert search(index, "rekey", groups=frozenset({"public"})).total == 0
