@@ -59,36 +59,57 @@ def load(name: str) -> tuple[list[dict], list[dict], dict[str, set[str]]]:
 
 
 def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> dict[str, list[str]]:
-    """Spravka's ranking per query: index the corpus as public articles, search anonymously."""
-    from indexer.documents import Document
+    """Spravka's ranking per query, through the product itself: the articles importer into a
+    fresh SQLite database, `spravka reindex`'s rebuild, and the search service as an anonymous
+    viewer (the corpus is imported as public articles)."""
     from indexer.index import SearchIndex
-    from indexer.search import search
+    from kb_service.access import ANONYMOUS
+    from kb_service.articles.schemas import ArticleImport
+    from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
+    from kb_service.demo import ensure_builtin_groups
+    from kb_service.importing import import_articles, parse_lines
+    from kb_service.search import service
+    from kb_service.search.feed import rebuild
 
     language = "ru" if dataset_name.endswith("_ru") else "en"
-    docs = (
-        Document(
-            id=d["id"],
-            title=d.get("title") or "",
-            body=d.get("body") or "",
-            language=language,
-            groups=("public",),
-            products=(),
+    # Article ids are URL-safe in the product and LibreOffice's are paths: number them.
+    original = {f"e{n}": d["id"] for n, d in enumerate(corpus)}
+    lines = [
+        json.dumps(
+            {"id": f"e{n}", "title": _title(d), "body": d.get("body") or "", "language": language},
+            ensure_ascii=False,
         )
-        for d in corpus
-    )
+        for n, d in enumerate(corpus)
+    ]
     with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/spravka.db")
+        migrate(engine)
+        sessions = make_sessionmaker(engine)
+        with session_scope(sessions) as session:
+            ensure_builtin_groups(session)
+            import_articles(session, parse_lines(lines, ArticleImport))
         index = SearchIndex(Path(folder) / "index")
         try:
-            index.rebuild(docs, position=0, total=len(corpus))
-            viewer = frozenset({"public"})
-            return {
-                query["id"]: [
-                    hit.id for hit in search(index, query["text"], groups=viewer, limit=FETCH).hits
-                ]
-                for query in queries
-            }
+            rebuild(index, sessions)
+            with session_scope(sessions) as session:
+                return {
+                    query["id"]: [
+                        original[hit.id]
+                        for hit in service.search(
+                            session, index, ANONYMOUS, query["text"], limit=FETCH
+                        )[0].hits
+                    ]
+                    for query in queries
+                }
         finally:
             index.close()
+            engine.dispose()
+
+
+def _title(doc: dict) -> str:
+    # The product requires a title; the one untitled page gets its first words.
+    title = (doc.get("title") or "").strip()
+    return title or " ".join((doc.get("body") or doc["id"]).split()[:8])[:300] or doc["id"]
 
 
 def tokens(text: str) -> list[str]:
