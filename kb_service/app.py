@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(_cookie_callers_need_csrf)])
     for router in (articles_router, catalogue_router, accounts_router, search_router):
         api.include_router(router)
     app.include_router(api)
@@ -72,6 +72,13 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
         https_only=settings.cookie_secure,
         max_age=14 * 24 * 3600,
     )
+
+
+async def _cookie_callers_need_csrf(request: Request) -> None:
+    # The API also honours the portal's signed-in session cookie (htmx calls); a request that
+    # rides on that cookie must prove it comes from our pages, as a form would.
+    if "authorization" not in request.headers and request.session.get("user_id") is not None:
+        await check_csrf(request)
 
 
 @asynccontextmanager

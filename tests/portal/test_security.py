@@ -8,7 +8,7 @@ from fastapi.routing import APIRoute
 from portal.throttle import ACCOUNT_LIMIT, LoginThrottle
 from portal.views import account, articles, ask, console, home, products, search, tickets
 from tests.builders import make_article, make_user
-from tests.portal.conftest import csrf_of
+from tests.portal.conftest import csrf_of, login
 
 
 def _portal_posts(app) -> list[str]:
@@ -159,3 +159,17 @@ def test_an_unexpected_error_is_an_error_page(settings, sessions, monkeypatch):
         response = client.get("/")
     assert response.status_code == 500
     assert "boom" not in response.text and "<html" in response.text
+
+
+def test_api_writes_riding_on_the_portal_cookie_need_the_csrf_token(portal):
+    login(portal, "editor@demo.spravka", "demo-editor-pass")
+    body = {"title": "Forged", "body": "x", "language": "en"}
+    forged = portal.post("/api/v1/articles", json=body)
+    assert forged.status_code == 403
+    assert forged.headers["content-type"] == "application/problem+json"
+    token = csrf_of(portal, "/")
+    assert (
+        portal.post("/api/v1/articles", json=body, headers={"X-CSRF-Token": token}).status_code
+        == 201
+    )
+    assert portal.get("/api/v1/articles/kb-0001").status_code == 200
