@@ -196,35 +196,27 @@ def evaluate(name: str) -> dict[str, dict[str, float]]:
     return results
 
 
+SYSTEMS = ("floor", "fts5", "spravka")
+METRICS = (("ndcg", "nDCG"), ("mrr", "MRR"), ("recall", "R"))
+
+
 def print_table(results: dict[str, dict[str, dict[str, float]]]) -> None:
-    table = Table(title="Relevance on the dev halves (@10)")
+    table = Table(title="Relevance on the dev halves (@10): plain BM25 floor, SQLite FTS5, Spravka")
     table.add_column("set", no_wrap=True)
-    for system in ("floor", "fts5", "spravka"):
-        table.add_column(f"{system} nDCG", justify="right")
-    table.add_column("spravka MRR", justify="right")
-    table.add_column("spravka R", justify="right")
-    table.add_column("vs floor", justify="right")
-    for name, by_system in results.items():
-        floor, spravka = by_system["floor"]["ndcg"], by_system["spravka"]["ndcg"]
-        table.add_row(
-            name,
-            *(f"{by_system[s]['ndcg']:.3f}" for s in ("floor", "fts5", "spravka")),
-            f"{by_system['spravka']['mrr']:.3f}",
-            f"{by_system['spravka']['recall']:.3f}",
-            f"{(spravka / floor - 1) * 100:+.1f}%",
-        )
-    means = {
-        s: sum(r[s]["ndcg"] for r in results.values()) / len(results)
-        for s in ("floor", "fts5", "spravka")
+    for system in SYSTEMS:
+        for _, label in METRICS:
+            table.add_column(f"{system} {label}", justify="right")
+    table.add_column("nDCG vs floor", justify="right")
+    rows = dict(results)
+    rows["mean"] = {
+        s: {m: sum(r[s][m] for r in results.values()) / len(results) for m, _ in METRICS}
+        for s in SYSTEMS
     }
-    table.add_row(
-        "mean",
-        *(f"{means[s]:.3f}" for s in ("floor", "fts5", "spravka")),
-        "",
-        "",
-        f"{(means['spravka'] / means['floor'] - 1) * 100:+.1f}%",
-    )
-    Console(width=120).print(table)
+    for name, by_system in rows.items():
+        gain = by_system["spravka"]["ndcg"] / by_system["floor"]["ndcg"] - 1
+        cells = [f"{by_system[s][m]:.3f}" for s in SYSTEMS for m, _ in METRICS]
+        table.add_row(name, *cells, f"{gain * 100:+.1f}%")
+    Console(width=170).print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
