@@ -128,16 +128,14 @@ class IndexFeed:
             if not count:
                 break
             applied += count
-        if applied:
-            self.index.refresh()
         return applied
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 busy = self.drain() if self.writes else 0
-                if not self.writes:
-                    self.index.refresh()
+                # Also when nothing was applied: another process may have swapped in a rebuild.
+                self.index.refresh()
             except Exception:
                 log.exception("index feed failed; retrying")
                 busy = 0

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from kb_service.articles.models import Article
 from kb_service.search.models import SearchEvent
 from tests.builders import auth, make_article, make_token
 
@@ -183,3 +184,30 @@ def test_hostile_queries_never_cause_a_server_error(client, mixed, query):
     for path in ("/api/v1/search", "/api/v1/suggest"):
         response = client.get(path, params={"q": query})
         assert response.status_code < 500, (path, query, response.text)
+
+
+def test_a_reindex_by_another_process_is_served_without_any_new_event(app, client, sessions):
+    from indexer.index import SearchIndex
+    from kb_service.search.feed import rebuild
+
+    with sessions.begin() as s:
+        make_article(s, id="old", title="Scanner feeds two sheets", body="Clean the rollers.")
+    wait_for(client, "rollers", "old")
+    # Written straight into the database, as a restore would: no outbox event at all.
+    with sessions.begin() as s:
+        s.get(Article, "old").title = "Scanner pulls two sheets at once"
+    other = SearchIndex(app.state.settings.index_path)  # what `spravka reindex` opens
+    try:
+        rebuild(other, sessions)
+    finally:
+        other.close()
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        titles = [
+            r["title"]
+            for r in client.get("/api/v1/search", params={"q": "rollers"}).json()["results"]
+        ]
+        if titles == ["Scanner pulls two sheets at once"]:
+            break
+        time.sleep(0.02)
+    assert titles == ["Scanner pulls two sheets at once"]
