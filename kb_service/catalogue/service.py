@@ -56,9 +56,22 @@ def save_product(
 
 
 def with_ancestors(session: Session, products: Iterable[Product]) -> list[str]:
-    """Codes of the products and of every family above them."""
-    chains = ancestor_map(session)
-    return list(dict.fromkeys(code for p in products for code in chains.get(p.id, [p.code])))
+    """Codes of the products and of every family above them (one query per level)."""
+    codes: dict[str, None] = {}
+    seen: set[int] = set()
+    level = list(products)
+    while level:
+        parents = set()
+        for product in level:
+            if product.id not in seen:
+                seen.add(product.id)
+                codes[product.code] = None
+                parents.add(product.parent_id)
+        parents -= seen | {None}
+        level = (
+            list(session.scalars(select(Product).where(Product.id.in_(parents)))) if parents else []
+        )
+    return list(codes)
 
 
 def ancestor_map(session: Session) -> dict[int, list[str]]:

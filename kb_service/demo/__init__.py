@@ -35,6 +35,8 @@ class DemoUser:
 
 
 CLIENT_ORG = "ООО «Альфа-Учёт»"
+# The demo client's office: a printer, a router and the accounting suite with its licences.
+CLIENT_PRODUCTS = ("LP-2040", "RT-500", "ACC-PRO", "ACC-LIC")
 DEALER_ORG = "Dealer Partner LLC"
 USERS = (
     DemoUser("client", "client@demo.spravka", "Анна Клиентова", "demo-client-pass", CLIENT_ORG),
@@ -74,7 +76,7 @@ def load_demo(session: Session) -> None:
     articles = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     import_articles(session, parse_lines(articles, ArticleImport))
     client_org = accounts.get_or_create_organisation(session, CLIENT_ORG)
-    accounts.give_products(session, client_org, _demo_owned_products(session))
+    accounts.give_products(session, client_org, list(CLIENT_PRODUCTS))
     accounts.add_member(
         session, accounts.get_or_create_group(session, "contract-premium"), org=client_org
     )
@@ -96,10 +98,3 @@ def ensure_demo_users(session: Session) -> None:
                 organisation=user.organisation,
                 locale="en" if user.role in {"editor", "admin"} else "ru",
             )
-
-
-def _demo_owned_products(session: Session) -> list[str]:
-    from kb_service.catalogue.models import Product
-
-    leaves = session.scalars(select(Product.code).where(Product.parent_id.is_not(None)))
-    return sorted(leaves)[:4]

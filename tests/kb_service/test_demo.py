@@ -35,3 +35,10 @@ def test_each_demo_user_logs_in_with_the_printed_password_and_sees_their_share(s
     client_total, _ = articles.list_articles(session, client)
     assert client_total > public_total
     assert "internal" not in client.groups
+
+
+def test_the_demo_client_owns_office_products_and_their_families(session):
+    demo.load_demo(session)
+    client = viewer_for(session, get_user_by_email(session, "client@demo.spravka"))
+    assert set(demo.CLIENT_PRODUCTS) <= client.products
+    assert {"PRINT", "NET-RT", "NET", "ACC", "SOFT"} <= client.products
