@@ -12,11 +12,11 @@ from kb_service.errors import Forbidden
 router = APIRouter(tags=["catalogue"])
 
 
-def out(product: Product, codes_by_id: dict[int, str]) -> ProductOut:
+def out(product: Product) -> ProductOut:
     return ProductOut(
         code=product.code,
         name=product.name,
-        parent=codes_by_id.get(product.parent_id) if product.parent_id else None,
+        parent=product.parent.code if product.parent else None,
         versions=[v.name for v in product.versions],
         description=product.description,
         updated_at=product.updated_at,
@@ -25,29 +25,24 @@ def out(product: Product, codes_by_id: dict[int, str]) -> ProductOut:
 
 @router.get("/products", response_model=list[ProductOut])
 def list_products(session: SessionDep):
-    products = service.list_products(session)
-    codes = {p.id: p.code for p in products}
-    return [out(p, codes) for p in products]
+    return [out(p) for p in service.list_products(session)]
 
 
 @router.get("/products/{code}", response_model=ProductOut)
 def get_product(code: str, session: SessionDep):
-    product = service.get_product(session, code)
-    return out(product, {p.id: p.code for p in service.list_products(session)})
+    return out(service.get_product(session, code))
 
 
 @router.post("/products", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
 def create_product(data: ProductIn, session: SessionDep, viewer: ViewerDep):
     _require_catalogue_admin(viewer)
-    product = service.save_product(session, **data.model_dump(), create_only=True)
-    return out(product, {p.id: p.code for p in service.list_products(session)})
+    return out(service.save_product(session, **data.model_dump(), create_only=True))
 
 
 @router.put("/products/{code}", response_model=ProductOut)
 def save_product(code: str, data: ProductIn, session: SessionDep, viewer: ViewerDep):
     _require_catalogue_admin(viewer)
-    product = service.save_product(session, **{**data.model_dump(), "code": code})
-    return out(product, {p.id: p.code for p in service.list_products(session)})
+    return out(service.save_product(session, **{**data.model_dump(), "code": code}))
 
 
 def _require_catalogue_admin(viewer: Viewer) -> None:

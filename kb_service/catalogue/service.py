@@ -3,18 +3,21 @@
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kb_service.catalogue.models import Product, ProductVersion
 from kb_service.errors import Conflict, Invalid, NotFound
 
 
 def list_products(session: Session) -> list[Product]:
-    return list(session.scalars(select(Product).order_by(Product.code)))
+    query = select(Product).options(selectinload(Product.parent)).order_by(Product.code)
+    return list(session.scalars(query))
 
 
 def get_product(session: Session, code: str) -> Product:
-    product = session.scalar(select(Product).where(Product.code == code))
+    """The product with its family loaded."""
+    query = select(Product).where(Product.code == code).options(selectinload(Product.parent))
+    product = session.scalar(query)
     if product is None:
         raise NotFound(f"no product {code!r}")
     return product
@@ -31,7 +34,8 @@ def save_product(
     create_only: bool = False,
 ) -> Product:
     """Create or update a product by its code (the catalogue sync is idempotent by code)."""
-    product = session.scalar(select(Product).where(Product.code == code))
+    query = select(Product).where(Product.code == code).options(selectinload(Product.parent))
+    product = session.scalar(query)
     if product is not None and create_only:
         raise Conflict(f"product {code!r} exists already")
     parent_product = None
@@ -42,11 +46,11 @@ def save_product(
         if product is not None and code in with_ancestors(session, [parent_product]):
             raise Invalid(f"product {code!r} cannot be its own ancestor")
     if product is None:
-        product = Product(code=code, name=name)
+        product = Product(code=code, name=name, versions=[])
         session.add(product)
     product.name = name
     product.description = description
-    product.parent_id = parent_product.id if parent_product else None
+    product.parent = parent_product
     known = {v.name for v in product.versions}
     product.versions.extend(
         ProductVersion(name=v) for v in dict.fromkeys(versions) if v not in known
