@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from indexer.index import SearchIndex
 from kb_service.deps import SessionDep, ViewerDep
@@ -51,6 +51,7 @@ class SuggestionOut(BaseModel):
 
 class ClickIn(BaseModel):
     article_id: str
+    visit: str | None = Field(None, max_length=64, description="The visit the search was in.")
 
 
 @router.get("/search", response_model=SearchOut)
@@ -103,7 +104,7 @@ def suggest(
 
 @router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
 def click(search_id: int, data: ClickIn, session: SessionDep, viewer: ViewerDep):
-    service.record_click(session, viewer, search_id, data.article_id)
+    service.record_click(session, viewer, search_id, data.article_id, data.visit)
 
 
 def _hit(hit) -> dict:

@@ -57,10 +57,14 @@ def suggest(index: SearchIndex, viewer: Viewer, prefix: str, limit: int = 8) -> 
     return engine.suggest(index, prefix, groups=viewer.groups, limit=limit)
 
 
-def record_click(session: Session, viewer: Viewer, event_id: int, article_id: str) -> None:
-    """Remember which visible article a search led to."""
+def record_click(
+    session: Session, viewer: Viewer, event_id: int, article_id: str, visit_id: str | None = None
+) -> None:
+    """Remember which visible article a search led to; only its own searcher may say so."""
     event = session.get(SearchEvent, event_id)
-    if event is None or event.user_id != viewer.user_id:
+    # Ids are sequential: without the visit check, anyone could click anonymous searches.
+    foreign = event is None or event.user_id != viewer.user_id or event.visit_id != visit_id
+    if foreign:
         raise NotFound(f"no search {event_id}")
     visible = session.scalar(
         select(Article.id).where(Article.id == article_id, article_filter(viewer))

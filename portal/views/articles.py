@@ -49,4 +49,4 @@ def _about(article) -> str:
 def _click(page, event_id: int, article_id: str) -> None:
     # A stale or foreign search id in a shared link: the view still counts, the click not.
     with suppress(NotFound):
-        record_click(page.db, page.viewer, event_id, article_id)
+        record_click(page.db, page.viewer, event_id, article_id, page.visit_id)

@@ -134,11 +134,16 @@ def test_searches_are_recorded_with_normalised_query_and_count(client, mixed, se
     found = search(client, "  Printer   QUEUE ", visit="v-1")
     event = session.scalar(select(SearchEvent).where(SearchEvent.visit_id == "v-1"))
     assert (event.query, event.result_count, event.viewer_kind) == ("printer queue", 1, "anonymous")
-    click = client.post(f"/api/v1/search/{found['search_id']}/click", json={"article_id": "pub"})
+    click_url = f"/api/v1/search/{found['search_id']}/click"
+    # Another visitor (another visit) cannot claim the click of this search.
+    foreign = client.post(click_url, json={"article_id": "pub", "visit": "v-2"})
+    assert foreign.status_code == 404
+    assert client.post(click_url, json={"article_id": "pub"}).status_code == 404
+    click = client.post(click_url, json={"article_id": "pub", "visit": "v-1"})
     assert click.status_code == 204
     session.expire_all()
     assert session.get(SearchEvent, event.id).clicked_article_id == "pub"
-    hidden = client.post(f"/api/v1/search/{found['search_id']}/click", json={"article_id": "int"})
+    hidden = client.post(click_url, json={"article_id": "int", "visit": "v-1"})
     assert hidden.status_code == 404
 
 
