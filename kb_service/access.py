@@ -10,6 +10,10 @@ from typing import Literal
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import Session
 
+from kb_service.accounts.models import AccessGroup
+from kb_service.accounts.service import memberships
+from kb_service.articles.models import Article, article_group
+
 STAFF_ROLES = frozenset({"dispatcher", "engineer", "editor", "manager", "admin"})
 # Roles that curate the KB and so see drafts and archived articles too.
 CURATOR_ROLES = frozenset({"editor", "manager", "admin"})
@@ -49,8 +53,6 @@ ANONYMOUS = Viewer(kind="anonymous")
 
 def viewer_for(session: Session, user) -> Viewer:
     """Derive what a signed-in user may see from roles, memberships and owned products."""
-    from kb_service.accounts.service import memberships
-
     if user is None or not user.is_active:
         return ANONYMOUS
     roles = user.roles
@@ -73,9 +75,6 @@ def viewer_for(session: Session, user) -> Viewer:
 
 def article_filter(viewer: Viewer) -> ColumnElement[bool]:
     """SQL condition on `Article` selecting exactly what the viewer may read."""
-    from kb_service.accounts.models import AccessGroup
-    from kb_service.articles.models import Article, article_group
-
     if viewer.sees_drafts:
         status_ok = true()
     elif viewer.is_staff:

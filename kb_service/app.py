@@ -1,4 +1,4 @@
-"""The app factory: assembles the API (and later the portal) around explicit settings."""
+"""The app factory: assembles the API and the portal around explicit settings."""
 
 import logging
 from contextlib import asynccontextmanager

@@ -7,6 +7,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from kb_service.access import ANONYMOUS, Viewer, viewer_for
+from kb_service.accounts.models import User
 from kb_service.accounts.service import user_for_token
 from kb_service.config import Settings
 from kb_service.db import session_scope
@@ -39,8 +40,6 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
         return viewer_for(session, user)
     user_id = request.scope.get("session", {}).get("user_id")
     if user_id is not None:
-        from kb_service.accounts.models import User
-
         return viewer_for(session, session.get(User, user_id))
     return ANONYMOUS
 
