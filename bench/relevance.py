@@ -64,9 +64,9 @@ def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> d
     viewer (the corpus is imported as public articles)."""
     from indexer.index import SearchIndex
     from kb_service.access import ANONYMOUS
+    from kb_service.app import migrate_schema
     from kb_service.articles.schemas import ArticleImport
-    from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
-    from kb_service.demo import ensure_builtin_groups
+    from kb_service.db import make_engine, make_sessionmaker, session_scope
     from kb_service.importing import import_articles, parse_lines
     from kb_service.search import service
     from kb_service.search.feed import rebuild
@@ -83,10 +83,9 @@ def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> d
     ]
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{folder}/spravka.db")
-        migrate(engine)
+        migrate_schema(engine)
         sessions = make_sessionmaker(engine)
         with session_scope(sessions) as session:
-            ensure_builtin_groups(session)
             import_articles(session, parse_lines(lines, ArticleImport))
         index = SearchIndex(Path(folder) / "index")
         try:

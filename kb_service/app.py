@@ -19,6 +19,7 @@ from kb_service.catalogue.api import router as catalogue_router
 from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
 from kb_service.errors import DomainError
+from kb_service.models import load_all
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from portal.csrf import check_csrf
@@ -27,9 +28,18 @@ from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
 from portal.throttle import LoginThrottle
 from portal.views import account, articles, ask, console, home, products, search, tickets
+from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+# Packages above the core that keep their own migration branch; the core cannot name them.
+MIGRATION_BRANCHES = (TICKET_MIGRATIONS,)
+
+
+def migrate_schema(engine) -> None:
+    """Create or upgrade the whole schema: the core's migrations and every branch above it."""
+    load_all()
+    migrate(engine, MIGRATION_BRANCHES)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -85,7 +95,7 @@ async def _cookie_callers_need_csrf(request: Request) -> None:
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(app.state.engine)
+    migrate_schema(app.state.engine)
     index = SearchIndex(settings.index_path)
     app.state.index = index
     if index.position == 0 and _published_count(app) > 0:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from kb_service.config import Settings
-from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
+from kb_service.db import make_engine, make_sessionmaker, session_scope
 from kb_service.errors import DomainError
 
 app = typer.Typer(help="Spravka: a knowledge-base-centric help desk.", no_args_is_help=True)
@@ -33,7 +33,10 @@ def main() -> None:
 def _database(settings: Settings):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
-    migrate(engine)
+    # The app module assembles every package, so it also knows every migration branch.
+    from kb_service.app import migrate_schema
+
+    migrate_schema(engine)
     return make_sessionmaker(engine)
 
 
@@ -80,7 +83,6 @@ def _load_demo(sessions) -> None:
     from kb_service import demo
 
     with session_scope(sessions) as session:
-        demo.ensure_builtin_groups(session)
         if demo.is_empty(session):
             out.print("Loading the demo content…")
             demo.load_demo(session)
@@ -110,7 +112,6 @@ def import_products(file: Annotated[Path, typer.Argument(help="JSONL file of pro
 
 
 def _import(file: Path, model, run, what: str) -> None:
-    from kb_service.demo import ensure_builtin_groups
     from kb_service.importing import parse_lines
 
     try:
@@ -121,7 +122,6 @@ def _import(file: Path, model, run, what: str) -> None:
     try:
         records = parse_lines(lines, model)
         with session_scope(sessions) as session, _progress() as progress:
-            ensure_builtin_groups(session)
             task = progress.add_task(f"Importing {what}", total=len(records))
             report = run(session, records, lambda n: progress.advance(task, n))
     except DomainError as exc:

@@ -4,14 +4,18 @@ The caller owns the transaction: `session_scope` (jobs, CLI) and the API's sessi
 commit on success and roll back on error. Services only `flush()`.
 """
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+# The core's migration scripts; other packages keep theirs in their own folders.
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -81,21 +85,27 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Create or upgrade the schema to the newest migration."""
+def migrate(engine: Engine, locations: Sequence[Path] = ()) -> None:
+    """Create or upgrade the schema: the core's migrations and those in ``locations``.
+
+    Packages above the core keep their own migration branches; the assembler (app, CLI)
+    names them, so the core never imports them.
+    """
     from alembic import command
 
-    config = alembic_config()
+    config = alembic_config(locations)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
-def alembic_config():
-    from pathlib import Path
-
+def alembic_config(locations: Sequence[Path] = ()):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.set_main_option("script_location", str(MIGRATIONS.parent))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option(
+        "version_locations", os.pathsep.join(str(p) for p in (MIGRATIONS, *locations))
+    )
     return config

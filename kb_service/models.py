@@ -1,4 +1,7 @@
-"""Imports every model module so the metadata is complete (migrations, tests)."""
+"""Imports every model module of the core so its metadata is complete (migrations, tests).
+
+Packages above the core (tickets) load their own models; the assembler imports them.
+"""
 
 
 def load_all() -> None:
@@ -8,4 +11,3 @@ def load_all() -> None:
     from kb_service.catalogue import models as _catalogue  # noqa: F401
     from kb_service.feedback import models as _feedback  # noqa: F401
     from kb_service.search import models as _search  # noqa: F401
-    from tickets import models as _tickets  # noqa: F401

@@ -8,13 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
-from kb_service.app import create_app
+from kb_service.access import BUILTIN_GROUPS
+from kb_service.accounts.models import AccessGroup
+from kb_service.app import create_app, migrate_schema
 from kb_service.config import Settings
-from kb_service.db import Base, make_engine, make_sessionmaker, migrate
-from kb_service.demo import ensure_builtin_groups
-from kb_service.models import load_all
-
-load_all()
+from kb_service.db import Base, make_engine, make_sessionmaker
 
 
 @pytest.fixture(scope="session")
@@ -26,21 +24,25 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def engine(database_url):
     engine = make_engine(database_url)
-    migrate(engine)
+    migrate_schema(engine)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
 def sessions(engine):
-    """A session factory on the test database, emptied after each test."""
-    factory = make_sessionmaker(engine)
-    with factory.begin() as session:
-        ensure_builtin_groups(session)
-    yield factory
+    """A session factory on the test database, emptied after each test.
+
+    What the migrations themselves put in (the built-in access groups) stays: a test must
+    start from what a fresh installation has, no more.
+    """
+    yield make_sessionmaker(engine)
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(delete(table))
+            if table is AccessGroup.__table__:
+                connection.execute(delete(table).where(AccessGroup.name.not_in(BUILTIN_GROUPS)))
+            else:
+                connection.execute(delete(table))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ A minimal model for the self-service portal; the service-desk issue extends it.
 """
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +22,9 @@ from kb_service.accounts.models import Organisation, User
 from kb_service.articles.models import Article
 from kb_service.catalogue.models import Product
 from kb_service.db import Base, UTCDateTime, utcnow
+
+# The service desk's migration branch ("tickets"), run after the core's by the assembler.
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
 class Ticket(Base):

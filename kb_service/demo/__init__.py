@@ -6,7 +6,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kb_service.access import BUILTIN_GROUPS
 from kb_service.accounts import service as accounts
 from kb_service.articles.models import Article
 from kb_service.articles.schemas import ArticleImport
@@ -50,16 +49,6 @@ USERS = (
 )
 
 
-def ensure_builtin_groups(session: Session) -> None:
-    descriptions = {
-        "public": "Everyone, signed in or not",
-        "customers": "Clients of organisations with a service contract",
-        "internal": "Staff of the support organisation only",
-    }
-    for name in BUILTIN_GROUPS:
-        accounts.get_or_create_group(session, name, descriptions[name])
-
-
 def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Article))
 
@@ -68,7 +57,6 @@ def load_demo(session: Session) -> None:
     """Load the demo catalogue, articles, organisations and users into an empty database."""
     from kb_service.articles.service import get_or_create_category
 
-    ensure_builtin_groups(session)
     for slug, name in CATEGORIES.items():
         get_or_create_category(session, slug, name)
     products = (HERE / "products.jsonl").read_text(encoding="utf-8").splitlines()
