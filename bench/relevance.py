@@ -68,8 +68,8 @@ def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> d
     from kb_service.articles.schemas import ArticleImport
     from kb_service.db import make_engine, make_sessionmaker, session_scope
     from kb_service.importing import import_articles, parse_lines
-    from kb_service.search import service
     from kb_service.search.feed import rebuild
+    from kb_service.search.service import SearchService
 
     language = "ru" if dataset_name.endswith("_ru") else "en"
     # Article ids are URL-safe in the product and LibreOffice's are paths: number them.
@@ -94,9 +94,9 @@ def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> d
                 return {
                     query["id"]: [
                         original[hit.id]
-                        for hit in service.search(
-                            session, index, ANONYMOUS, query["text"], limit=FETCH
-                        )[0].hits
+                        for hit in SearchService(index)
+                        .search(session, ANONYMOUS, query["text"], limit=FETCH)[0]
+                        .hits
                     ]
                     for query in queries
                 }

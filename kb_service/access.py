@@ -1,17 +1,17 @@
 """Who may see what: the one place that turns a viewer into visible groups and statuses.
 
 Search applies `Viewer.groups` as an index filter; database queries apply `article_filter`.
-Both come from here, so a page, a count, a suggestion and a link cannot disagree.
+Both come from here, so a page, a count, a suggestion and a link cannot disagree. Pure: the
+accounts service loads a user's roles, memberships and products and hands them to `viewer_of`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
-from sqlalchemy.orm import Session
 
 from kb_service.accounts.models import AccessGroup
-from kb_service.accounts.service import memberships
 from kb_service.articles.models import Article, article_group
 
 STAFF_ROLES = frozenset({"dispatcher", "engineer", "editor", "manager", "admin"})
@@ -51,25 +51,30 @@ class Viewer:
 ANONYMOUS = Viewer(kind="anonymous")
 
 
-def viewer_for(session: Session, user) -> Viewer:
-    """Derive what a signed-in user may see from roles, memberships and owned products."""
-    if user is None or not user.is_active:
-        return ANONYMOUS
-    roles = user.roles
+def viewer_of(
+    user_id: int,
+    roles: Iterable[str],
+    *,
+    in_organisation: bool,
+    groups: Iterable[str] = (),
+    products: Iterable[str] = (),
+) -> Viewer:
+    """What a signed-in, active user may see, from their roles, the named groups they or their
+    organisation belong to, and the products (with families) their organisation owns."""
+    roles = frozenset(roles)
     if roles & STAFF_ROLES:
-        return Viewer(kind="staff", user_id=user.id, roles=roles, groups=None)
-    group_names, product_codes = memberships(session, user)
-    groups = {PUBLIC, *group_names}
-    if user.organisation_id is not None:
-        groups.add(CUSTOMERS)
-    groups.update(PRODUCT_GROUP_PREFIX + code for code in product_codes)
-    groups.discard(INTERNAL)
+        return Viewer(kind="staff", user_id=user_id, roles=roles, groups=None)
+    visible = {PUBLIC, *groups}
+    if in_organisation:
+        visible.add(CUSTOMERS)
+    visible.update(PRODUCT_GROUP_PREFIX + code for code in products)
+    visible.discard(INTERNAL)
     return Viewer(
         kind="client",
-        user_id=user.id,
+        user_id=user_id,
         roles=roles,
-        groups=frozenset(groups),
-        products=frozenset(product_codes),
+        groups=frozenset(visible),
+        products=frozenset(products),
     )
 
 

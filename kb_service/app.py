@@ -15,14 +15,16 @@ from indexer.index import SearchIndex
 from kb_service.accounts.api import router as accounts_router
 from kb_service.articles.api import router as articles_router
 from kb_service.articles.models import Article
+from kb_service.browser_session import check_csrf
 from kb_service.catalogue.api import router as catalogue_router
 from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
+from kb_service.deps import cookie_callers_need_csrf
 from kb_service.errors import DomainError
 from kb_service.models import load_all
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
-from portal.csrf import check_csrf
+from kb_service.search.service import SearchService
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
@@ -53,7 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(_cookie_callers_need_csrf)])
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(cookie_callers_need_csrf)])
     for router in (articles_router, catalogue_router, accounts_router, search_router):
         api.include_router(router)
     app.include_router(api)
@@ -84,20 +86,13 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     )
 
 
-async def _cookie_callers_need_csrf(request: Request) -> None:
-    # The API also honours the portal's signed-in session cookie (htmx calls); a request that
-    # rides on that cookie must prove it comes from our pages, as a form would.
-    if "authorization" not in request.headers and request.session.get("user_id") is not None:
-        await check_csrf(request)
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate_schema(app.state.engine)
     index = SearchIndex(settings.index_path)
-    app.state.index = index
+    app.state.search = SearchService(index)
     if index.position == 0 and _published_count(app) > 0:
         log.info("index is empty: rebuilding it from the database")
         rebuild(index, app.state.sessions)

@@ -1,4 +1,5 @@
-"""Request dependencies: the session (the request owns the transaction) and the viewer."""
+"""Request dependencies: the session (the request owns the transaction), the viewer and the
+search service. The API routes and the portal's pages both take them from here."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -6,12 +7,14 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
-from kb_service.access import ANONYMOUS, Viewer, viewer_for
+from kb_service.access import ANONYMOUS, Viewer
 from kb_service.accounts.models import User
-from kb_service.accounts.service import user_for_token
+from kb_service.accounts.service import user_for_token, viewer_for
+from kb_service.browser_session import check_csrf, signed_in_user_id
 from kb_service.config import Settings
 from kb_service.db import session_scope
 from kb_service.errors import PreconditionRequired, Unauthorized
+from kb_service.search.service import SearchService
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -29,22 +32,44 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
+def get_search(request: Request) -> SearchService:
+    return request.app.state.search
+
+
+SearchDep = Annotated[SearchService, Depends(get_search)]
+
+
+def _authorization(request: Request) -> str:
+    return request.headers.get("authorization", "").strip()
+
+
 def get_viewer(request: Request, session: SessionDep) -> Viewer:
     """Bearer token, then the portal's session cookie; otherwise anonymous."""
-    header = request.headers.get("authorization", "")
+    header = _authorization(request)
     if header:
         scheme, _, token = header.partition(" ")
         user = user_for_token(session, token.strip()) if scheme.lower() == "bearer" else None
         if user is None:
             raise Unauthorized("invalid or revoked bearer token")
         return viewer_for(session, user)
-    user_id = request.scope.get("session", {}).get("user_id")
+    user_id = signed_in_user_id(request)
     if user_id is not None:
         return viewer_for(session, session.get(User, user_id))
     return ANONYMOUS
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+async def cookie_callers_need_csrf(request: Request) -> None:
+    """A write that is authenticated by the portal's cookie must carry the CSRF token.
+
+    The API also honours the signed-in session cookie (htmx calls); such a request must prove
+    it comes from our pages, as a form would. The test is the one `get_viewer` uses, so a
+    blank `Authorization` header cannot skip it.
+    """
+    if not _authorization(request) and signed_in_user_id(request) is not None:
+        await check_csrf(request)
 
 
 def expected_version(if_match: Annotated[str | None, Header()] = None) -> int:

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from indexer.index import SearchIndex
 from kb_service.access import Viewer
 from kb_service.config import Settings
-from kb_service.deps import SessionDep, SettingsDep, ViewerDep
-from kb_service.search.api import get_index
+from kb_service.deps import SearchDep, SessionDep, SettingsDep, ViewerDep
+from kb_service.search.service import SearchService
 
 VISIT = "visit"
 
@@ -22,6 +21,7 @@ class Page:
     db: Session
     viewer: Viewer
     settings: Settings
+    search: SearchService
 
     @property
     def visit_id(self) -> str:
@@ -40,12 +40,13 @@ def visit_id(request: Request) -> str:
     return visit
 
 
-def get_page(request: Request, db: SessionDep, viewer: ViewerDep, settings: SettingsDep) -> Page:
-    return Page(request=request, db=db, viewer=viewer, settings=settings)
+def get_page(
+    request: Request, db: SessionDep, viewer: ViewerDep, settings: SettingsDep, search: SearchDep
+) -> Page:
+    return Page(request=request, db=db, viewer=viewer, settings=settings, search=search)
 
 
 PageDep = Annotated[Page, Depends(get_page)]
-IndexDep = Annotated[SearchIndex, Depends(get_index)]
 
 
 def local_path(target: str | None, default: str = "/") -> str:

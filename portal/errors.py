@@ -2,7 +2,7 @@
 
 from fastapi import Request
 
-from portal.csrf import CsrfRejected
+from kb_service.browser_session import CsrfRejected
 from portal.templating import render
 
 # Statuses with a page of their own in the catalogue; anything else reads as a general error.

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from portal.csrf import csrf_token
+from kb_service.browser_session import IS_STAFF, USER_ID, USER_NAME, csrf_token
 from portal.i18n import LANGUAGES, Translator, negotiate
 
 HERE = Path(__file__).parent
@@ -58,8 +58,8 @@ def _context(request: Request) -> dict:
         "locale": language,
         "languages": LANGUAGES,
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
-        "account": {"name": session["user_name"], "staff": session.get("is_staff", False)}
-        if session.get("user_id")
+        "account": {"name": session[USER_NAME], "staff": session.get(IS_STAFF, False)}
+        if session.get(USER_ID)
         else None,
     }
 

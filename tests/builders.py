@@ -4,8 +4,9 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from kb_service.access import BUILTIN_GROUPS, Viewer, viewer_for
+from kb_service.access import BUILTIN_GROUPS, Viewer
 from kb_service.accounts import service as accounts
+from kb_service.accounts.service import viewer_for
 from kb_service.articles import service as articles
 from kb_service.articles.schemas import ArticleImport
 from kb_service.catalogue.service import save_product

@@ -8,12 +8,11 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from indexer.index import SearchIndex
 from kb_service.access import Viewer
 from kb_service.articles.service import get_article
 from kb_service.db import utcnow
 from kb_service.errors import Conflict, NotFound
-from kb_service.search.service import similar
+from kb_service.search.service import SearchService
 from tickets.models import AskSuggestion, AskVisit
 
 SUGGESTIONS = 5
@@ -61,7 +60,7 @@ def get_ask(session: Session, token: str, visit_id: str) -> AskVisit:
 
 def suggest(
     session: Session,
-    index: SearchIndex,
+    search: SearchService,
     viewer: Viewer,
     ask: AskVisit,
     text: str,
@@ -71,9 +70,9 @@ def suggest(
     text = " ".join(text.split())
     if len(text) < MIN_TEXT:
         return []
-    hits = similar(index, viewer, text, limit=SUGGESTIONS, product=product or None)
+    hits = search.similar(viewer, text, limit=SUGGESTIONS, product=product or None)
     if not hits and product:
-        hits = similar(index, viewer, text, limit=SUGGESTIONS)
+        hits = search.similar(viewer, text, limit=SUGGESTIONS)
     known = {
         s.article_id: s
         for s in session.scalars(select(AskSuggestion).where(AskSuggestion.ask_visit_id == ask.id))

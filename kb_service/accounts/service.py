@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kb_service.access import ANONYMOUS, STAFF_ROLES, Viewer, viewer_of
 from kb_service.accounts.models import (
     ROLES,
     AccessGroup,
@@ -146,6 +147,22 @@ def add_member(
         session.execute(
             group_organisation.insert().values(group_id=group.id, organisation_id=org.id)
         )
+
+
+def viewer_for(session: Session, user: User | None) -> Viewer:
+    """What a user may see (anonymous for no user or an inactive one), decided by access."""
+    if user is None or not user.is_active:
+        return ANONYMOUS
+    if user.roles & STAFF_ROLES:
+        return viewer_of(user.id, user.roles, in_organisation=user.organisation_id is not None)
+    group_names, product_codes = memberships(session, user)
+    return viewer_of(
+        user.id,
+        user.roles,
+        in_organisation=user.organisation_id is not None,
+        groups=group_names,
+        products=product_codes,
+    )
 
 
 def memberships(session: Session, user: User) -> tuple[set[str], set[str]]:

@@ -2,21 +2,15 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 
-from indexer.index import SearchIndex
-from kb_service.deps import SessionDep, ViewerDep
+from kb_service.deps import SearchDep, SessionDep, ViewerDep
 from kb_service.search import service
 
 router = APIRouter(tags=["search"])
-
-
-def get_index(request: Request) -> SearchIndex:
-    return request.app.state.index
-
-
-IndexDep = Annotated[SearchIndex, Depends(get_index)]
+# The portal's route that shows an article: results link to it by name, not by a path here.
+ARTICLE_PAGE = "portal.article"
 
 
 class ResultOut(BaseModel):
@@ -56,8 +50,9 @@ class ClickIn(BaseModel):
 
 @router.get("/search", response_model=SearchOut)
 def search(
+    request: Request,
     session: SessionDep,
-    index: IndexDep,
+    search: SearchDep,
     viewer: ViewerDep,
     q: Annotated[str, Query(max_length=10_000)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -67,9 +62,8 @@ def search(
     category: str | None = None,
     visit: Annotated[str | None, Query(max_length=64)] = None,
 ):
-    result, event_id = service.search(
+    result, event_id = search.search(
         session,
-        index,
         viewer,
         q,
         limit=limit,
@@ -83,7 +77,8 @@ def search(
         query=result.query,
         total=result.total,
         results=[
-            ResultOut(**_hit(h), snippet=h.snippet, score=round(h.score, 4)) for h in result.hits
+            ResultOut(**_hit(request, h), snippet=h.snippet, score=round(h.score, 4))
+            for h in result.hits
         ],
         facets={k: [FacetOut(value=v, count=c) for v, c in vs] for k, vs in result.facets.items()},
         did_you_mean=result.did_you_mean,
@@ -93,13 +88,14 @@ def search(
 
 @router.get("/suggest", response_model=list[SuggestionOut])
 def suggest(
-    index: IndexDep,
+    request: Request,
+    search: SearchDep,
     viewer: ViewerDep,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ):
-    hits = service.suggest(index, viewer, q, limit)
-    return [SuggestionOut(id=h.id, title=h.title, url=f"/articles/{h.id}") for h in hits]
+    hits = search.suggest(viewer, q, limit)
+    return [SuggestionOut(id=h.id, title=h.title, url=_page_of(request, h.id)) for h in hits]
 
 
 @router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
@@ -107,11 +103,15 @@ def click(search_id: int, data: ClickIn, session: SessionDep, viewer: ViewerDep)
     service.record_click(session, viewer, search_id, data.article_id, data.visit)
 
 
-def _hit(hit) -> dict:
+def _page_of(request: Request, article_id: str) -> str:
+    return request.app.url_path_for(ARTICLE_PAGE, article_id=article_id)
+
+
+def _hit(request: Request, hit) -> dict:
     return {
         "id": hit.id,
         "title": hit.title,
-        "url": f"/articles/{hit.id}",
+        "url": _page_of(request, hit.id),
         "language": hit.language,
         "products": list(hit.products),
     }

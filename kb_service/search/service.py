@@ -1,4 +1,8 @@
-"""Searching the KB as a viewer, and recording what was searched and opened."""
+"""Searching the KB as a viewer, and recording what was searched and opened.
+
+`SearchService` is the only way the faces (API routes, portal pages, the ask form) reach the
+article index: every call takes the viewer, so nothing above this layer can search unfiltered.
+"""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,50 +15,82 @@ from kb_service.db import utcnow
 from kb_service.errors import NotFound
 from kb_service.search.models import SearchEvent
 
+Hit = engine.Hit
+SearchResult = engine.SearchResult
 
-def search(
-    session: Session,
-    index: SearchIndex,
-    viewer: Viewer,
-    query: str,
-    *,
-    limit: int = 10,
-    offset: int = 0,
-    product: str | None = None,
-    language: str | None = None,
-    category: str | None = None,
-    visit_id: str | None = None,
-) -> tuple[engine.SearchResult, int | None]:
-    """Search within what the viewer may see; the first page of a query is recorded."""
-    result = engine.search(
-        index,
-        query,
-        groups=viewer.groups,
-        limit=limit,
-        offset=offset,
-        product=product,
-        language=language,
-        category=category,
-    )
-    event_id = None
-    normalised = engine.normalise_query(query)[:500]
-    if offset == 0 and normalised:
-        event = SearchEvent(
-            visit_id=visit_id,
-            viewer_kind=viewer.kind,
-            user_id=viewer.user_id,
-            query=normalised,
-            result_count=result.total,
+
+class SearchService:
+    """The article index of this process, searched within what each viewer may see."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+
+    def search(
+        self,
+        session: Session,
+        viewer: Viewer,
+        query: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        product: str | None = None,
+        language: str | None = None,
+        category: str | None = None,
+        visit_id: str | None = None,
+    ) -> tuple[SearchResult, int | None]:
+        """Search within what the viewer may see; the first page of a query is recorded."""
+        result = engine.search(
+            self.index,
+            query,
+            groups=viewer.groups,
+            limit=limit,
+            offset=offset,
+            product=product,
+            language=language,
+            category=category,
         )
-        session.add(event)
-        session.flush()
-        event_id = event.id
-    return result, event_id
+        event_id = None
+        if offset == 0:
+            event_id = _record_search(session, viewer, query, result.total, visit_id)
+        return result, event_id
+
+    def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[Hit]:
+        """Title completions for type-ahead, among visible articles only."""
+        return engine.suggest(self.index, prefix, groups=viewer.groups, limit=limit)
+
+    def similar(
+        self,
+        viewer: Viewer,
+        text: str,
+        *,
+        limit: int = 5,
+        exclude: frozenset[str] = frozenset(),
+        product: str | None = None,
+    ) -> list[Hit]:
+        """Visible articles matching free text (related articles, ask-form suggestions);
+        unrecorded."""
+        result = engine.search(
+            self.index, text, groups=viewer.groups, limit=limit + len(exclude), product=product
+        )
+        return [hit for hit in result.hits if hit.id not in exclude][:limit]
 
 
-def suggest(index: SearchIndex, viewer: Viewer, prefix: str, limit: int = 8) -> list[engine.Hit]:
-    """Title completions for type-ahead, among visible articles only."""
-    return engine.suggest(index, prefix, groups=viewer.groups, limit=limit)
+def _record_search(
+    session: Session, viewer: Viewer, query: str, total: int, visit_id: str | None
+) -> int | None:
+    normalised = engine.normalise_query(query)[:500]
+    if not normalised:
+        return None
+    event = SearchEvent(
+        visit_id=visit_id,
+        viewer_kind=viewer.kind,
+        user_id=viewer.user_id,
+        query=normalised,
+        result_count=total,
+    )
+    session.add(event)
+    session.flush()
+    return event.id
 
 
 def record_click(
@@ -73,19 +109,3 @@ def record_click(
         raise NotFound(f"no article {article_id!r}")
     event.clicked_article_id = article_id
     event.clicked_at = utcnow()
-
-
-def similar(
-    index: SearchIndex,
-    viewer: Viewer,
-    text: str,
-    *,
-    limit: int = 5,
-    exclude: frozenset[str] = frozenset(),
-    product: str | None = None,
-) -> list[engine.Hit]:
-    """Visible articles matching free text (related articles, ask-form suggestions); unrecorded."""
-    result = engine.search(
-        index, text, groups=viewer.groups, limit=limit + len(exclude), product=product
-    )
-    return [hit for hit in result.hits if hit.id not in exclude][:limit]

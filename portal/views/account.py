@@ -5,11 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from kb_service.access import viewer_for
-from kb_service.accounts.service import authenticate
+from kb_service.accounts.service import authenticate, viewer_for
+from kb_service.browser_session import sign_in, sign_out
 from kb_service.db import utcnow
 from kb_service.deps import SessionDep
-from portal.csrf import rotate
 from portal.deps import local_path
 from portal.i18n import LANGUAGES
 from portal.templating import LOCALE, render
@@ -41,16 +40,14 @@ def login(
         throttle.failed(email, address, now)
         return render(request, "account/login.html", 401, failed=True, **context)
     throttle.succeeded(email)
-    _sign_in(request, user, viewer_for(db, user).is_staff)
+    sign_in(request, user.id, user.name, viewer_for(db, user).is_staff)
+    request.session.setdefault(LOCALE, user.locale)
     return RedirectResponse(context["next"], status_code=303)
 
 
 @router.post("/logout", name="portal.logout")
 def logout(request: Request):
-    keep = {key: request.session[key] for key in (LOCALE,) if key in request.session}
-    request.session.clear()
-    request.session.update(keep)
-    rotate(request)
+    sign_out(request, keep=(LOCALE,))
     return RedirectResponse(request.url_for("portal.home"), status_code=303)
 
 
@@ -59,12 +56,6 @@ def language(request: Request, locale: Annotated[str, Form()], next: Annotated[s
     if locale in LANGUAGES:
         request.session[LOCALE] = locale
     return RedirectResponse(local_path(next), status_code=303)
-
-
-def _sign_in(request: Request, user, is_staff: bool) -> None:
-    request.session.update(user_id=user.id, user_name=user.name, is_staff=is_staff)
-    request.session.setdefault(LOCALE, user.locale)
-    rotate(request)
 
 
 def _address(request: Request) -> str:

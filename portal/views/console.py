@@ -11,5 +11,5 @@ router = APIRouter()
 
 @router.get("/console", name="portal.console")
 def index(page: PageDep):
-    return render(page.request, "console/index.html",
-                  tickets=service.list_recent(page.db, page.viewer))  # fmt: skip
+    tickets = service.list_recent(page.db, page.viewer)
+    return render(page.request, "console/index.html", tickets=tickets)

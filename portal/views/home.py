@@ -7,8 +7,7 @@ from fastapi import APIRouter, Query
 from kb_service.articles.service import list_articles
 from kb_service.catalogue.service import families
 from kb_service.feedback.service import popular_articles
-from kb_service.search.service import suggest
-from portal.deps import IndexDep, PageDep
+from portal.deps import PageDep
 from portal.templating import render
 
 router = APIRouter()
@@ -27,6 +26,6 @@ def home(page: PageDep):
 
 
 @router.get("/suggest", name="portal.typeahead")
-def typeahead(page: PageDep, index: IndexDep, q: Annotated[str, Query(max_length=200)] = ""):
-    hits = suggest(index, page.viewer, q, limit=6)
+def typeahead(page: PageDep, q: Annotated[str, Query(max_length=200)] = ""):
+    hits = page.search.suggest(page.viewer, q, limit=6)
     return render(page.request, "home/_typeahead.html", hits=hits, q=q)

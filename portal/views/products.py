@@ -1,27 +1,49 @@
 """Browsing a product family: its products and the articles about them."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kb_service.articles.models import Article
 from kb_service.articles.service import list_for_products
+from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import descendants, get_product, list_products
-from portal.deps import PageDep
+from portal.deps import Page, PageDep
 from portal.templating import render
 
 router = APIRouter()
 PER_PAGE = 20
 
 
+@dataclass(frozen=True)
+class ProductPage:
+    product: Product
+    children: list[Product]
+    articles: list[Article]
+    total: int
+    page_number: int
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // PER_PAGE)
+
+
 @router.get("/products/{code}", name="portal.product")
 def show(page: PageDep, code: str, page_number: Annotated[int, Query(alias="page", ge=1)] = 1):
+    shown = product_page(page, code, page_number)
+    return render(page.request, "products/show.html", **vars(shown), pages=shown.pages)
+
+
+def product_page(page: Page, code: str, page_number: int) -> ProductPage:
+    """The product, its direct children and one page of the visible articles about it."""
     product = get_product(page.db, code)
-    codes = descendants(page.db, product.code)
     total, articles = list_for_products(
-        page.db, page.viewer, codes, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE
+        page.db,
+        page.viewer,
+        descendants(page.db, product.code),
+        limit=PER_PAGE,
+        offset=(page_number - 1) * PER_PAGE,
     )
     children = [p for p in list_products(page.db) if p.parent_id == product.id]
-    return render(
-        page.request, "products/show.html", product=product, children=children,
-        articles=articles, total=total, page_number=page_number, pages=-(-total // PER_PAGE),
-    )  # fmt: skip
+    return ProductPage(product, children, articles, total, page_number)

@@ -1,23 +1,39 @@
 """Search results: snippets, facets as filters, pagination and "did you mean"."""
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from kb_service.articles.service import group_names_of, list_categories
 from kb_service.catalogue.service import list_products
-from kb_service.search.service import search as run_search
-from portal.deps import IndexDep, PageDep
+from kb_service.search.service import SearchResult
+from portal.deps import Page, PageDep
 from portal.templating import render
 
 router = APIRouter()
 PER_PAGE = 10
 
 
+@dataclass(frozen=True)
+class ResultsPage:
+    q: str
+    filters: dict[str, str | None]
+    page_number: int
+    result: SearchResult
+    event_id: int | None  # the recorded search, so a click on a result can be attributed
+    audiences: dict[str, list[str]]  # staff see each result's access groups
+    product_names: dict[str, str]
+    category_names: dict[str, str]
+
+    @property
+    def pages(self) -> int:
+        return -(-self.result.total // PER_PAGE)
+
+
 @router.get("/search", name="portal.search")
 def search(
     page: PageDep,
-    index: IndexDep,
     q: Annotated[str, Query(max_length=1000)] = "",
     page_number: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
     product: Annotated[str | None, Query(max_length=64)] = None,
@@ -25,14 +41,24 @@ def search(
     language: Literal["ru", "en"] | None = None,
 ):
     filters = {"product": product, "category": category, "language": language}
-    result, event_id = run_search(
-        page.db, index, page.viewer, q, limit=PER_PAGE, offset=(page_number - 1) * PER_PAGE,
-        visit_id=page.visit_id, **filters,
-    )  # fmt: skip
-    audiences = group_names_of(page.db, [h.id for h in result.hits]) if page.viewer.is_staff else {}
-    return render(
-        page.request, "search/results.html", q=q, result=result, event_id=event_id,
-        filters=filters, page_number=page_number, pages=-(-result.total // PER_PAGE),
+    results = results_page(page, q, filters, page_number)
+    return render(page.request, "search/results.html", **vars(results), pages=results.pages)
+
+
+def results_page(page: Page, q: str, filters: dict, page_number: int) -> ResultsPage:
+    """One page of results with what the template needs to label them."""
+    offset = (page_number - 1) * PER_PAGE
+    result, event_id = page.search.search(
+        page.db, page.viewer, q, limit=PER_PAGE, offset=offset, visit_id=page.visit_id, **filters
+    )
+    ids = [hit.id for hit in result.hits]
+    return ResultsPage(
+        q=q,
+        filters=filters,
+        page_number=page_number,
+        result=result,
+        event_id=event_id,
+        audiences=group_names_of(page.db, ids) if page.viewer.is_staff else {},
         product_names={p.code: p.name for p in list_products(page.db)},
-        category_names={c.slug: c.name for c in list_categories(page.db)}, audiences=audiences,
-    )  # fmt: skip
+        category_names={c.slug: c.name for c in list_categories(page.db)},
+    )

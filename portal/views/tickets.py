@@ -60,8 +60,9 @@ def attachment(page: PageDep, number: str, attachment_id: int):
 
 
 def _page(page, ticket, error: bool = False, status: int = 200):
-    return render(page.request, "tickets/show.html", status_code=status, ticket=ticket,
-                  actions=workflow.allowed_actions(ticket.status), error=error)  # fmt: skip
+    actions = workflow.allowed_actions(ticket.status)
+    context = {"ticket": ticket, "actions": actions, "error": error}
+    return render(page.request, "tickets/show.html", status_code=status, **context)
 
 
 def _quoted(name: str) -> str:

@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import select
 
-from kb_service.access import ANONYMOUS, article_filter, can_read, viewer_for
+from kb_service.access import ANONYMOUS, article_filter, can_read
 from kb_service.accounts import service as accounts
+from kb_service.accounts.service import viewer_for
 from kb_service.articles.models import Article
 from kb_service.articles.service import LOAD
 from tests.builders import make_article, make_product, make_user

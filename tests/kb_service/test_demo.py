@@ -5,8 +5,8 @@ from collections import Counter
 from sqlalchemy import select
 
 from kb_service import demo
-from kb_service.access import ANONYMOUS, viewer_for
-from kb_service.accounts.service import get_user_by_email, verify_password
+from kb_service.access import ANONYMOUS
+from kb_service.accounts.service import get_user_by_email, verify_password, viewer_for
 from kb_service.articles import service as articles
 from kb_service.articles.models import Article
 from kb_service.articles.service import LOAD

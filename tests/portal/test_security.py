@@ -173,3 +173,11 @@ def test_api_writes_riding_on_the_portal_cookie_need_the_csrf_token(portal):
         == 201
     )
     assert portal.get("/api/v1/articles/kb-0001").status_code == 200
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t"])
+def test_a_blank_authorization_header_does_not_skip_the_csrf_check(portal, blank):
+    login(portal, "editor@demo.spravka", "demo-editor-pass")
+    body = {"title": "Forged", "body": "x", "language": "en"}
+    forged = portal.post("/api/v1/articles", json=body, headers={"Authorization": blank})
+    assert forged.status_code == 403, forged.text

@@ -3,8 +3,8 @@
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from kb_service.access import viewer_for
 from kb_service.accounts.models import User
+from kb_service.accounts.service import viewer_for
 from tests.portal.conftest import csrf_of, login
 from tickets import service
 from tickets.models import Ticket

@@ -11,7 +11,7 @@ from kb_service.db import utcnow
 from kb_service.errors import Forbidden, Invalid, NotFound
 from kb_service.feedback.service import record_view
 from kb_service.search.feed import rebuild
-from kb_service.search.service import search
+from kb_service.search.service import SearchService
 from tests.builders import make_article, make_viewer
 from tickets import asking, service
 from tickets.models import AskVisit
@@ -20,36 +20,36 @@ from tickets.trail import visit_trail
 
 
 @pytest.fixture
-def index(sessions, tmp_path):
+def search(sessions, tmp_path):
     with sessions.begin() as s:
         make_article(s, id="pub", title="Printer queue is stuck", body="Restart the spooler.")
         make_article(s, id="int", title="Printer service codes", body="Printer spooler secrets.",
                      groups=["internal"])  # fmt: skip
     index = SearchIndex(tmp_path / "index")
     rebuild(index, sessions)
-    yield index
+    yield SearchService(index)
     index.close()
 
 
-def test_suggestions_are_visible_articles_and_recorded_once(session, index):
+def test_suggestions_are_visible_articles_and_recorded_once(session, search):
     ask = asking.start_ask(session, ANONYMOUS, "visit-1")
-    first = asking.suggest(session, index, ANONYMOUS, ask, "printer spooler stuck")
-    again = asking.suggest(session, index, ANONYMOUS, ask, "printer spooler stuck")
+    first = asking.suggest(session, search, ANONYMOUS, ask, "printer spooler stuck")
+    again = asking.suggest(session, search, ANONYMOUS, ask, "printer spooler stuck")
     assert [h.id for h in first] == [h.id for h in again] == ["pub"]
     suggestions = asking.suggestions_of(session, ask.id)
     assert [(s.article_id, s.times_shown) for s in suggestions] == [("pub", 2)]
 
 
-def test_a_short_text_is_not_searched(session, index):
+def test_a_short_text_is_not_searched(session, search):
     ask = asking.start_ask(session, ANONYMOUS, "visit-1")
-    assert asking.suggest(session, index, ANONYMOUS, ask, "pr") == []
+    assert asking.suggest(session, search, ANONYMOUS, ask, "pr") == []
 
 
-def test_only_a_suggested_article_can_deflect(session, index):
+def test_only_a_suggested_article_can_deflect(session, search):
     ask = asking.start_ask(session, ANONYMOUS, "visit-1")
     with pytest.raises(NotFound):
         asking.deflect(session, ANONYMOUS, ask, "pub")
-    asking.suggest(session, index, ANONYMOUS, ask, "printer stuck")
+    asking.suggest(session, search, ANONYMOUS, ask, "printer stuck")
     assert asking.deflect(session, ANONYMOUS, ask, "pub").outcome == "deflected"
 
 
@@ -59,12 +59,12 @@ def test_the_open_ask_visit_is_reused_within_a_visit(session):
     assert asking.start_ask(session, ANONYMOUS, "visit-2").id != first.id
 
 
-def test_the_trail_collects_searches_views_and_suggestions_of_the_visit(session, index):
-    search(session, index, ANONYMOUS, "printer", visit_id="visit-1")
-    search(session, index, ANONYMOUS, "elsewhere", visit_id="visit-2")
+def test_the_trail_collects_searches_views_and_suggestions_of_the_visit(session, search):
+    search.search(session, ANONYMOUS, "printer", visit_id="visit-1")
+    search.search(session, ANONYMOUS, "elsewhere", visit_id="visit-2")
     record_view(session, ANONYMOUS, "pub", "visit-1")
     ask = asking.start_ask(session, ANONYMOUS, "visit-1", "pub")
-    asking.suggest(session, index, ANONYMOUS, ask, "printer stuck")
+    asking.suggest(session, search, ANONYMOUS, ask, "printer stuck")
     session.flush()
     trail = visit_trail(session, ask, utcnow())
     assert [s["query"] for s in trail["searches"]] == ["printer"]
@@ -111,7 +111,7 @@ def test_validation_names_every_bad_field():
 
 
 def test_a_ticket_opened_without_signing_in_is_the_clients_by_address(session):
-    from kb_service.access import viewer_for
+    from kb_service.accounts.service import viewer_for
     from tests.builders import make_user
 
     ask = asking.start_ask(session, ANONYMOUS, "visit-1")
