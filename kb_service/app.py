@@ -13,9 +13,10 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from indexer.index import SearchIndex
 from kb_service.accounts.api import router as accounts_router
+from kb_service.accounts.sessions import LIFETIME as SESSION_LIFETIME
 from kb_service.articles.api import router as articles_router
 from kb_service.articles.models import Article
-from kb_service.browser_session import check_csrf
+from kb_service.browser_session import check_csrf, signing_key
 from kb_service.catalogue.api import router as catalogue_router
 from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
@@ -78,11 +79,11 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.secret_key,
+        secret_key=signing_key(settings),
         session_cookie="spravka_session",
         same_site="lax",
         https_only=settings.cookie_secure,
-        max_age=14 * 24 * 3600,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
     )
 
 

@@ -6,15 +6,23 @@ router and every cookie-authenticated API write depends on `check_csrf`.
 """
 
 import hmac
+import logging
+import os
 import secrets
+from pathlib import Path
 
 from fastapi import Request
 
+from kb_service.config import Settings
 from kb_service.errors import Forbidden
 
-USER_ID = "user_id"  # the signed-in user's id
+log = logging.getLogger(__name__)
+# The token of the server-side session (kb_service.accounts.sessions) this cookie signs in.
+SIGNED_IN = "signed_in"
 USER_NAME = "user_name"  # shown in the page header without a query
 IS_STAFF = "is_staff"  # whether to link the staff console
+LOCALE = "locale"  # the interface language chosen in the portal
+VISIT = "visit"  # the portal visit searches, views and the ask form are grouped by
 CSRF_FIELD = "csrf_token"  # in the session and in every form
 CSRF_HEADER = "x-csrf-token"  # what htmx sends instead of the form field
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -24,20 +32,25 @@ class CsrfRejected(Forbidden):
     title = "Form expired"
 
 
-def signed_in_user_id(request: Request) -> int | None:
-    """The id of the user this request's session cookie signs in, if any."""
-    return request.scope.get("session", {}).get(USER_ID)
+def signed_in_token(request: Request) -> str | None:
+    """The server-side session token this request's cookie carries, if any."""
+    token = request.scope.get("session", {}).get(SIGNED_IN)
+    return token if isinstance(token, str) else None
 
 
-def sign_in(request: Request, user_id: int, name: str, is_staff: bool) -> None:
-    """Start a signed-in session; the CSRF token changes with it."""
-    request.session.update({USER_ID: user_id, USER_NAME: name, IS_STAFF: is_staff})
+def sign_in(request: Request, token: str, name: str, is_staff: bool) -> None:
+    """Put a started server-side session into the cookie; the CSRF token changes with it."""
+    request.session.update({SIGNED_IN: token, USER_NAME: name, IS_STAFF: is_staff})
     rotate(request)
 
 
-def sign_out(request: Request, keep: tuple[str, ...] = ()) -> None:
-    """End the signed-in session, keeping only the given preferences (e.g. the language)."""
-    kept = {key: request.session[key] for key in keep if key in request.session}
+# The browser's, not the person's: they outlive signing out.
+KEPT_ON_SIGN_OUT = (LOCALE, VISIT)
+
+
+def sign_out(request: Request) -> None:
+    """Forget the signed-in session in this cookie; the language and the visit stay."""
+    kept = {key: request.session[key] for key in KEPT_ON_SIGN_OUT if key in request.session}
     request.session.clear()
     request.session.update(kept)
     rotate(request)
@@ -68,3 +81,32 @@ async def check_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not expected or not sent or not hmac.compare_digest(expected, sent):
         raise CsrfRejected("the form's security token is missing or wrong")
+
+
+def signing_key(settings: Settings) -> str:
+    """The key that signs cookies: `SPRAVKA_SECRET_KEY` when set, else one generated on first
+    start and kept in the data folder, readable by its owner only. Never a known default:
+    whoever knows the key can forge any user's cookie."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: two processes starting together must not each write a different key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_key(path)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    log.info("generated a new secret key in %s", path)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    if path.stat().st_mode & 0o077:
+        log.warning("%s was readable by others; making it owner-only", path)
+        path.chmod(0o600)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable key; delete it to have a new one made")
+    return key

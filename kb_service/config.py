@@ -17,9 +17,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default: SQLite file `spravka.db` in the data folder."
     )
-    secret_key: str = Field(
-        "change-me-in-production",
-        description="Signs session cookies and CSRF tokens; set a long random value in production.",
+    secret_key: str | None = Field(
+        None,
+        min_length=32,
+        description="Signs session cookies; default: a random key made on first start and kept "
+        "in `secret_key` in the data folder (owner-only). Set the same value on every node.",
     )
     index_dir: Path | None = Field(
         None, description="Search index folder of this node; default: `index` in the data folder."

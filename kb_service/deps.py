@@ -8,11 +8,11 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from kb_service.access import ANONYMOUS, Viewer
-from kb_service.accounts.models import User
 from kb_service.accounts.service import user_for_token, viewer_for
-from kb_service.browser_session import check_csrf, signed_in_user_id
+from kb_service.accounts.sessions import user_for_session
+from kb_service.browser_session import check_csrf, sign_out, signed_in_token
 from kb_service.config import Settings
-from kb_service.db import session_scope
+from kb_service.db import session_scope, utcnow
 from kb_service.errors import PreconditionRequired, Unauthorized
 from kb_service.search.service import SearchService
 
@@ -52,10 +52,15 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
         if user is None:
             raise Unauthorized("invalid or revoked bearer token")
         return viewer_for(session, user)
-    user_id = signed_in_user_id(request)
-    if user_id is not None:
-        return viewer_for(session, session.get(User, user_id))
-    return ANONYMOUS
+    token = signed_in_token(request)
+    if token is None:
+        return ANONYMOUS
+    user = user_for_session(session, token, utcnow())
+    if user is None:
+        # Signed out elsewhere, expired, or ended by a new password: forget it here too.
+        sign_out(request)
+        return ANONYMOUS
+    return viewer_for(session, user)
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
@@ -68,7 +73,7 @@ async def cookie_callers_need_csrf(request: Request) -> None:
     it comes from our pages, as a form would. The test is the one `get_viewer` uses, so a
     blank `Authorization` header cannot skip it.
     """
-    if not _authorization(request) and signed_in_user_id(request) is not None:
+    if not _authorization(request) and signed_in_token(request) is not None:
         await check_csrf(request)
 
 

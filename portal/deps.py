@@ -8,11 +8,10 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from kb_service.access import Viewer
+from kb_service.browser_session import VISIT
 from kb_service.config import Settings
 from kb_service.deps import SearchDep, SessionDep, SettingsDep, ViewerDep
 from kb_service.search.service import SearchService
-
-VISIT = "visit"
 
 
 @dataclass

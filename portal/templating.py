@@ -13,12 +13,11 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from kb_service.browser_session import IS_STAFF, USER_ID, USER_NAME, csrf_token
+from kb_service.browser_session import IS_STAFF, LOCALE, SIGNED_IN, USER_NAME, csrf_token
 from portal.i18n import LANGUAGES, Translator, negotiate
 
 HERE = Path(__file__).parent
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
-LOCALE = "locale"
 
 
 def session_of(request: Request) -> dict:
@@ -59,7 +58,7 @@ def _context(request: Request) -> dict:
         "languages": LANGUAGES,
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
         "account": {"name": session[USER_NAME], "staff": session.get(IS_STAFF, False)}
-        if session.get(USER_ID)
+        if session.get(SIGNED_IN)
         else None,
     }
 

@@ -1,16 +1,27 @@
 """HTTP API for access groups and users (admin), and the caller's own account."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, status
 from sqlalchemy import select
 
 from kb_service.access import Viewer
 from kb_service.accounts import service
 from kb_service.accounts.models import Organisation, User
-from kb_service.accounts.schemas import GroupIn, GroupOut, UserIn, UserOut
+from kb_service.accounts.schemas import (
+    GroupIn,
+    GroupOut,
+    PasswordChange,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
+from kb_service.browser_session import signed_in_token
 from kb_service.deps import SessionDep, ViewerDep
 from kb_service.errors import Forbidden, Unauthorized
 
 router = APIRouter(tags=["accounts"])
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def user_out(user: User, organisations: dict[int, str]) -> UserOut:
@@ -56,6 +67,22 @@ def me(session: SessionDep, viewer: ViewerDep):
     if viewer.user_id is None:
         raise Unauthorized("sign in or send a bearer token")
     return user_out(service.get_user(session, viewer.user_id), _organisations(session))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def update_user(user_id: IdPath, data: UserPatch, session: SessionDep, viewer: ViewerDep):
+    _require_admin(viewer)
+    user = service.update_user(session, user_id, **data.model_dump(exclude_none=True))
+    return user_out(user, _organisations(session))
+
+
+@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(data: PasswordChange, request: Request, session: SessionDep, viewer: ViewerDep):
+    if viewer.user_id is None:
+        raise Unauthorized("sign in or send a bearer token")
+    user = service.get_user(session, viewer.user_id)
+    keep = signed_in_token(request)  # the session that asked stays signed in
+    service.change_password(session, user, data.current, data.new, keep_session=keep)
 
 
 def _organisations(session) -> dict[int, str]:

@@ -116,4 +116,29 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(lazy="raise")
 
 
-__all__ = ["ROLES", "Organisation", "User", "UserRole", "AccessGroup", "ApiToken"]
+class UserSession(Base):
+    """A signed-in browser session: the cookie carries its token, the server can end it."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    # Only a SHA-256 of the token is kept, as for API tokens.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+__all__ = [
+    "ROLES",
+    "Organisation",
+    "User",
+    "UserRole",
+    "AccessGroup",
+    "ApiToken",
+    "UserSession",
+]

@@ -27,6 +27,19 @@ class UserIn(BaseModel):
     locale: str = Field("ru", pattern="^(ru|en)$")
 
 
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(None, max_length=200)
+    roles: list[str] | None = Field(None, min_length=1, description=", ".join(ROLES))
+    is_active: bool | None = None
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current: str = Field(max_length=1000)
+    new: str = Field(min_length=8, max_length=200)
+
+
 class UserOut(BaseModel):
     id: int
     email: str

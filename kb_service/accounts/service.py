@@ -20,10 +20,11 @@ from kb_service.accounts.models import (
     group_user,
     organisation_product,
 )
+from kb_service.accounts.sessions import end_sessions
 from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import with_ancestors
 from kb_service.db import utcnow
-from kb_service.errors import Conflict, Invalid, NotFound
+from kb_service.errors import Conflict, Forbidden, Invalid, NotFound
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "spr_"
@@ -83,6 +84,47 @@ def create_user(
         role_rows=[UserRole(role=role) for role in dict.fromkeys(roles)],
     )
     session.add(user)
+    session.flush()
+    return user
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, keep_session: str | None = None
+) -> None:
+    """Set a new password after checking the current one; every other session ends."""
+    if not verify_password(user, current):
+        raise Forbidden("the current password is wrong")
+    if len(new) < 8:
+        raise Invalid("a password needs at least 8 characters")
+    user.password_hash = hash_password(new)
+    end_sessions(session, user, keep=keep_session)
+
+
+def update_user(
+    session: Session,
+    user_id: int,
+    *,
+    roles: list[str] | None = None,
+    is_active: bool | None = None,
+    name: str | None = None,
+) -> User:
+    """Change a person's roles, activity or name; new roles or deactivation end their
+    sessions, so nobody keeps rights in an open browser that they no longer have."""
+    user = get_user(session, user_id)
+    if name is not None:
+        user.name = name.strip() or user.email
+    access_changed = False
+    if roles is not None and set(roles) != user.roles:
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown or not roles:
+            raise Invalid(f"unknown or no role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
+        user.role_rows = [UserRole(role=role) for role in dict.fromkeys(roles)]
+        access_changed = True
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        access_changed = True
+    if access_changed:
+        end_sessions(session, user)
     session.flush()
     return user
 

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from kb_service.accounts.service import authenticate, viewer_for
-from kb_service.browser_session import sign_in, sign_out
+from kb_service.accounts.sessions import end_session, start_session
+from kb_service.browser_session import LOCALE, sign_in, sign_out, signed_in_token
 from kb_service.db import utcnow
 from kb_service.deps import SessionDep
 from portal.deps import local_path
 from portal.i18n import LANGUAGES
-from portal.templating import LOCALE, render
+from portal.templating import render
 
 router = APIRouter()
 
@@ -40,14 +41,17 @@ def login(
         throttle.failed(email, address, now)
         return render(request, "account/login.html", 401, failed=True, **context)
     throttle.succeeded(email)
-    sign_in(request, user.id, user.name, viewer_for(db, user).is_staff)
+    sign_in(request, start_session(db, user, now), user.name, viewer_for(db, user).is_staff)
     request.session.setdefault(LOCALE, user.locale)
     return RedirectResponse(context["next"], status_code=303)
 
 
 @router.post("/logout", name="portal.logout")
-def logout(request: Request):
-    sign_out(request, keep=(LOCALE,))
+def logout(request: Request, db: SessionDep):
+    token = signed_in_token(request)
+    if token is not None:
+        end_session(db, token)
+    sign_out(request)
     return RedirectResponse(request.url_for("portal.home"), status_code=303)
 
 
