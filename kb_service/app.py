@@ -26,7 +26,6 @@ from portal.csrf import check_csrf
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
-from portal.throttle import LoginThrottle
 from portal.views import account, articles, ask, console, home, products, search, tickets
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 
@@ -72,7 +71,6 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
     app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
-    app.state.login_throttle = LoginThrottle()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,

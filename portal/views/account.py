@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from kb_service.access import viewer_for
-from kb_service.accounts.service import authenticate
+from kb_service.accounts.service import sign_in
 from kb_service.db import utcnow
 from kb_service.deps import SessionDep
 from portal.csrf import rotate
@@ -30,18 +30,14 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=500)] = "/tickets",
 ):
-    throttle, address, now = request.app.state.login_throttle, _address(request), utcnow()
     context = {"next": local_path(next, "/tickets"), "email": email}
-    wait = throttle.retry_after(email, address, now)
-    if wait is not None:
-        minutes = max(1, round(wait.total_seconds() / 60))
+    attempt = sign_in(db, email, password, _address(request), utcnow())
+    if attempt.wait is not None:
+        minutes = max(1, round(attempt.wait.total_seconds() / 60))
         return render(request, "account/login.html", 429, throttled=minutes, **context)
-    user = authenticate(db, email, password)
-    if user is None:
-        throttle.failed(email, address, now)
+    if attempt.user is None:
         return render(request, "account/login.html", 401, failed=True, **context)
-    throttle.succeeded(email)
-    _sign_in(request, user, viewer_for(db, user).is_staff)
+    _sign_in(request, attempt.user, viewer_for(db, attempt.user).is_staff)
     return RedirectResponse(context["next"], status_code=303)
 
 
