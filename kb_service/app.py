@@ -15,6 +15,7 @@ from indexer.index import SearchIndex
 from kb_service.accounts.api import router as accounts_router
 from kb_service.articles.api import router as articles_router
 from kb_service.articles.models import Article
+from kb_service.body_limit import BodyLimit
 from kb_service.catalogue.api import router as catalogue_router
 from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     _include_portal(app, settings)
+    app.add_middleware(BodyLimit, settings=settings)  # added last, so it runs first
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
