@@ -16,6 +16,7 @@ from kb_service.accounts.api import router as accounts_router
 from kb_service.accounts.sessions import LIFETIME as SESSION_LIFETIME
 from kb_service.articles.api import router as articles_router
 from kb_service.articles.models import Article
+from kb_service.body_limit import BodyLimit
 from kb_service.browser_session import check_csrf, signing_key
 from kb_service.catalogue.api import router as catalogue_router
 from kb_service.config import Settings
@@ -29,7 +30,6 @@ from kb_service.search.service import SearchService
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
-from portal.throttle import LoginThrottle
 from portal.views import account, articles, ask, console, home, products, search, tickets
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     _include_portal(app, settings)
+    app.add_middleware(BodyLimit, settings=settings)  # added last, so it runs first
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -75,7 +76,6 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
     app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
-    app.state.login_throttle = LoginThrottle()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,

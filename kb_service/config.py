@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(
         False, description="Send the session cookie over HTTPS only (set true behind TLS)."
     )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        description="Largest JSON or form body accepted; a larger one gets 413 before it is read.",
+    )
+    # Five attachments of 10 MiB (tickets.schemas) and the form's text and framing.
+    max_upload_bytes: int = Field(
+        52 * 1024 * 1024,
+        description="Largest multipart body accepted (the ask form with its attachments).",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

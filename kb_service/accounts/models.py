@@ -133,6 +133,22 @@ class UserSession(Base):
     user: Mapped[User] = relationship(lazy="raise")
 
 
+class LoginFailure(Base):
+    """One failed sign-in; the throttle (kb_service.accounts.throttle) counts these.
+
+    In the database, not in memory, so every process and node counts the same failures.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # throttle.account_key: a hash of the e-mail as typed, whether or not such an account exists.
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    # throttle.address_key: the client's address (IPv6 per /64).
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 __all__ = [
     "ROLES",
     "Organisation",
@@ -141,4 +157,5 @@ __all__ = [
     "AccessGroup",
     "ApiToken",
     "UserSession",
+    "LoginFailure",
 ]

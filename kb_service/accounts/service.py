@@ -2,17 +2,21 @@
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import ANONYMOUS, STAFF_ROLES, Viewer, viewer_of
+from kb_service.accounts import throttle
 from kb_service.accounts.models import (
     ROLES,
     AccessGroup,
     ApiToken,
+    LoginFailure,
     Organisation,
     User,
     UserRole,
@@ -274,3 +278,46 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
         _hasher.hash(password)
         return None
     return user if verify_password(user, password) else None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in attempt: the user, or None; `wait` when it was refused without trying."""
+
+    user: User | None
+    wait: timedelta | None = None
+
+
+def sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> SignIn:
+    """Check a password under the throttle, recording a failure (the caller commits it)."""
+    account, address = throttle.account_key(email), throttle.address_key(address)
+    at_address = LoginFailure.address == address
+    of_account_here = (LoginFailure.account == account, at_address)
+    wait = throttle.retry_after(
+        _failure_times(session, now, *of_account_here),
+        _failure_times(session, now, at_address),
+        now,
+    )
+    if wait is not None:
+        return SignIn(None, wait)
+    user = authenticate(session, email, password)
+    if user is None:
+        session.add(LoginFailure(account=account, address=address, failed_at=now))
+        # Pruning on write keeps the table at about one window of failures.
+        _delete_failures(session, LoginFailure.failed_at <= now - throttle.WINDOW)
+    else:
+        _delete_failures(session, *of_account_here)
+    return SignIn(user)
+
+
+def _failure_times(session: Session, now: datetime, *conditions) -> list[datetime]:
+    recent = LoginFailure.failed_at > now - throttle.WINDOW
+    return list(session.scalars(select(LoginFailure.failed_at).where(recent, *conditions)))
+
+
+def _delete_failures(session: Session, *conditions) -> None:
+    # Concurrent sign-ins may delete the same rows; skipping rows another transaction holds
+    # (it deletes them anyway) means no sign-in ever waits on, or deadlocks with, another.
+    # SQLite serialises writers and has no such clause; SQLAlchemy leaves it out there.
+    doomed = select(LoginFailure.id).where(*conditions).with_for_update(skip_locked=True)
+    session.execute(delete(LoginFailure).where(LoginFailure.id.in_(doomed)))

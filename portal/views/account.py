@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
-from kb_service.accounts.service import authenticate, viewer_for
+from kb_service.accounts import service as accounts
 from kb_service.accounts.sessions import end_session, start_session
 from kb_service.browser_session import LOCALE, sign_in, sign_out, signed_in_token
 from kb_service.db import utcnow
@@ -30,18 +30,17 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=500)] = "/tickets",
 ):
-    throttle, address, now = request.app.state.login_throttle, _address(request), utcnow()
     context = {"next": local_path(next, "/tickets"), "email": email}
-    wait = throttle.retry_after(email, address, now)
-    if wait is not None:
-        minutes = max(1, round(wait.total_seconds() / 60))
+    now = utcnow()
+    attempt = accounts.sign_in(db, email, password, _address(request), now)
+    if attempt.wait is not None:
+        minutes = max(1, round(attempt.wait.total_seconds() / 60))
         return render(request, "account/login.html", 429, throttled=minutes, **context)
-    user = authenticate(db, email, password)
-    if user is None:
-        throttle.failed(email, address, now)
+    if attempt.user is None:
         return render(request, "account/login.html", 401, failed=True, **context)
-    throttle.succeeded(email)
-    sign_in(request, start_session(db, user, now), user.name, viewer_for(db, user).is_staff)
+    user = attempt.user
+    is_staff = accounts.viewer_for(db, user).is_staff
+    sign_in(request, start_session(db, user, now), user.name, is_staff)
     request.session.setdefault(LOCALE, user.locale)
     return RedirectResponse(context["next"], status_code=303)
 

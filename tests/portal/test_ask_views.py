@@ -5,7 +5,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tests.portal.conftest import csrf_of, login
-from tickets.models import AskSuggestion, AskVisit, Ticket
+from tickets.models import AskSuggestion, AskVisit, Ticket, TicketAttachment
+from tickets.schemas import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
 TEXT = {"subject": "Принтер не печатает", "body": "Очередь печати зависла, задания висят"}
 
@@ -130,3 +131,18 @@ def test_another_visit_cannot_use_the_form(portal, app):
         response = stranger.post(f"/ask/{ask}/solved", data={"article_id": "kb-0001",
                                  "csrf_token": token})  # fmt: skip
     assert response.status_code == 404
+
+
+def test_a_ticket_may_carry_as_many_and_as_large_files_as_the_desk_accepts(portal, sessions):
+    login(portal, "client@demo.spravka", "demo-client-pass")
+    _page, ask, token = _open(portal)
+    files = [
+        ("attachments", (f"dump{i}.bin", bytes([i]) * MAX_ATTACHMENT_BYTES, "application/x-dump"))
+        for i in range(MAX_ATTACHMENTS)
+    ]
+    response = portal.post("/ask", data={"ask": ask, "csrf_token": token, **TEXT}, files=files,
+                           follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303
+    with sessions() as s:
+        sizes = s.scalars(select(TicketAttachment.size)).all()
+    assert sizes == [MAX_ATTACHMENT_BYTES] * MAX_ATTACHMENTS

@@ -1,11 +1,11 @@
 """CSRF on every form, throttled logins, safe article HTML, error pages and security headers."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
-from portal.throttle import ACCOUNT_LIMIT, LoginThrottle
+from kb_service.accounts.throttle import ACCOUNT_AT_ADDRESS
+from kb_service.app import create_app
 from portal.views import account, articles, ask, console, home, products, search, tickets
 from tests.builders import make_article, make_user
 from tests.portal.conftest import csrf_of, login
@@ -72,28 +72,34 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(portal):
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
 
 
-def test_repeated_failed_logins_are_throttled(portal):
-    def attempt(password):
-        return portal.post("/login", data={"email": "client@demo.spravka", "password": password,
-                           "csrf_token": csrf_of(portal)})  # fmt: skip
+def _attempt(client, password, email="client@demo.spravka"):
+    return client.post("/login", data={"email": email, "password": password,
+                       "csrf_token": csrf_of(client)}, follow_redirects=False)  # fmt: skip
 
-    for _ in range(ACCOUNT_LIMIT):
-        assert attempt("wrong").status_code == 401
-    response = attempt("demo-client-pass")
+
+def test_repeated_failed_logins_are_throttled(portal):
+    for _ in range(ACCOUNT_AT_ADDRESS.free):
+        assert _attempt(portal, "wrong").status_code == 401
+    response = _attempt(portal, "demo-client-pass")
     assert response.status_code == 429
     assert "Слишком много неудачных попыток" in response.text
 
 
-def test_throttle_forgets_failures_after_the_window():
-    throttle, now = LoginThrottle(), datetime(2025, 1, 1, tzinfo=UTC)
-    for minute in range(ACCOUNT_LIMIT):
-        throttle.failed("A@x.test", "10.0.0.1", now + timedelta(minutes=minute))
-    later = now + timedelta(minutes=ACCOUNT_LIMIT)
-    assert throttle.retry_after("a@x.test", "10.0.0.2", later) == timedelta(minutes=10)
-    assert throttle.retry_after("a@x.test", "10.0.0.2", now + timedelta(minutes=14)) is not None
-    assert throttle.retry_after("a@x.test", "10.0.0.2", now + timedelta(minutes=15)) is None
-    assert throttle.retry_after("a@x.test", "10.0.0.2", now + timedelta(minutes=20)) is None
-    assert throttle.retry_after("b@x.test", "10.0.0.1", later) is None
+def test_failures_from_another_address_do_not_slow_the_owner(app, demo):
+    with TestClient(app, client=("203.0.113.7", 40000)) as attacker:
+        for _ in range(ACCOUNT_AT_ADDRESS.free + 3):
+            assert _attempt(attacker, "guess").status_code in (401, 429)
+        assert _attempt(attacker, "demo-client-pass").status_code == 429
+    with TestClient(app, client=("198.51.100.2", 40000)) as owner:
+        assert _attempt(owner, "demo-client-pass").status_code == 303
+
+
+def test_failures_count_in_every_process(settings, demo):
+    first, second = create_app(settings), create_app(settings)
+    with TestClient(first) as one, TestClient(second) as other:
+        for _ in range(ACCOUNT_AT_ADDRESS.free):
+            assert _attempt(one, "wrong").status_code == 401
+        assert _attempt(other, "demo-client-pass").status_code == 429
 
 
 def test_open_redirects_are_refused(portal):

@@ -1,7 +1,7 @@
 """user sessions kept on the server
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-27 06:40:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import kb_service.db
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
