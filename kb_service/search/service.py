@@ -98,8 +98,14 @@ def record_click(
 ) -> None:
     """Remember which visible article a search led to; only its own searcher may say so."""
     event = session.get(SearchEvent, event_id)
-    # Ids are sequential: without the visit check, anyone could click anonymous searches.
-    foreign = event is None or event.user_id != viewer.user_id or event.visit_id != visit_id
+    # Ids are sequential: without the visit check, anyone could click anonymous searches,
+    # and a search made with neither a user nor a visit has nobody who can prove it was theirs.
+    foreign = (
+        event is None
+        or (event.user_id is None and event.visit_id is None)
+        or event.user_id != viewer.user_id
+        or event.visit_id != visit_id
+    )
     if foreign:
         raise NotFound(f"no search {event_id}")
     visible = session.scalar(

@@ -216,3 +216,10 @@ def test_a_reindex_by_another_process_is_served_without_any_new_event(app, clien
             break
         time.sleep(0.02)
     assert titles == ["Scanner pulls two sheets at once"]
+
+
+def test_nobody_can_claim_the_click_of_an_anonymous_search_made_without_a_visit(client, mixed):
+    found = search(client, "printer queue")
+    assert found["search_id"] is not None
+    click = client.post(f"/api/v1/search/{found['search_id']}/click", json={"article_id": "pub"})
+    assert click.status_code == 404
