@@ -17,6 +17,7 @@ from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import generations, schema
 from indexer.documents import Document
+from indexer.segment_cache import IndexCaches
 from indexer.view import IndexView
 
 # Postings blocks 8x Whoosh's default: search decodes whole postings lists with numpy
@@ -69,6 +70,7 @@ class SearchIndex:
         # One refresh at a time: the feed thread and a rebuild may both ask for one.
         self._refresh_lock = threading.Lock()
         self._view: IndexView | None = None
+        self._caches = IndexCaches(self.path.resolve())
         self._position_cache: tuple[tuple[str | None, int], int] | None = None
         with self._writing():
             if self._current_name() is None:
@@ -218,6 +220,8 @@ class SearchIndex:
                 old, self._view = self._view, view
             if old is not None:
                 old.retire()
+                if old.generation != view.generation:
+                    self._caches.keep_only(view.generation)
             return True
 
     def _open_view(self) -> IndexView:
@@ -226,7 +230,7 @@ class SearchIndex:
             name = self._current_name()
             try:
                 ix = whoosh_index.open_dir(self.path / name)
-                view = IndexView(ix.searcher(), name)
+                view = IndexView(ix.searcher(), name, self._caches)
                 view.warm()
                 return view
             except (FileNotFoundError, whoosh_index.EmptyIndexError):

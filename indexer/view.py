@@ -13,6 +13,7 @@ from whoosh.searching import Searcher
 
 from indexer import schema
 from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays
+from indexer.segment_cache import IndexCaches
 
 FACET_FIELDS = {
     "product": schema.PRODUCTS,
@@ -27,10 +28,12 @@ _MAX_FILTERS = 256
 class IndexView:
     """One open searcher, shared by all threads and closed when the last user lets go."""
 
-    def __init__(self, searcher: Searcher, generation: str) -> None:
+    def __init__(self, searcher: Searcher, generation: str, caches: IndexCaches) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.generation = generation
+        self._caches = caches
+        self._scope = caches.scope(generation)
         self.size = self.reader.doc_count_all()
         self._lock = threading.Lock()
         self._users = 0
@@ -77,7 +80,7 @@ class IndexView:
     def alive(self) -> np.ndarray:
         """Live article documents: neither deleted nor the meta document."""
         alive = alive_mask(self.reader)
-        meta, _weights = term_arrays(self.reader, schema.KIND, schema.META)
+        meta, _weights = self.postings(schema.KIND, schema.META)
         alive[meta] = False
         return alive
 
@@ -86,20 +89,23 @@ class IndexView:
         """Per scored field: each document's length and the average length."""
         result = {}
         for field in SCORED_FIELDS:
-            lengths = field_lengths(self.reader, field)
+            lengths = field_lengths(self.reader, field, self._caches.lengths, self._scope)
             live = lengths[self.alive]
             result[field] = (lengths, float(live.mean()) if len(live) and live.any() else 1.0)
         return result
 
     @cached_property
     def facets(self) -> dict[str, tuple[list[str], np.ndarray]]:
-        return {name: keyword_codes(self.reader, field) for name, field in FACET_FIELDS.items()}
+        return {
+            name: keyword_codes(self.reader, field, self.postings)
+            for name, field in FACET_FIELDS.items()
+        }
 
     # -- caches ------------------------------------------------------------------------------
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and frequencies of a term (decoded once per segment)."""
-        return term_arrays(self.reader, field, term)
+        return term_arrays(self.reader, field, term, self._caches.postings, self._scope)
 
     def containing(self, field: str, terms: list[str]) -> np.ndarray:
         """Mask of the documents containing any of ``terms`` in ``field``."""
