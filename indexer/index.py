@@ -13,25 +13,18 @@ from itertools import chain, islice
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import generations, schema
 from indexer.documents import Document
 from indexer.segment_cache import IndexCaches
 from indexer.view import IndexView
+from indexer.whoosh_internals import codec
 
-# Postings blocks 8x Whoosh's default: search decodes whole postings lists with numpy
-# (indexer.postings), where the per-block overhead dominates, and never skips blocks.
-BLOCK_LIMIT = 1024
 # From this many documents a rebuild uses two worker processes.
 PARALLEL_FROM = 2_000
 # One lock per index folder in this process, whatever the number of SearchIndex objects.
 _PROCESS_LOCKS: dict[Path, threading.Lock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
-
-
-def codec() -> W3Codec:
-    return W3Codec(blocklimit=BLOCK_LIMIT)
 
 
 def to_fields(doc: Document) -> dict[str, object]:

@@ -1,18 +1,17 @@
-"""Whoosh postings and per-document values as numpy arrays, for vectorised scoring.
+"""Postings and per-document values of a whole index as numpy arrays, for vectorised scoring.
 
 Whoosh matches and scores one posting at a time in Python: a 1-3 word query matching half of
-20,000 articles took 80-250 ms. Reading a term's postings block by block into arrays and
-scoring them with numpy does the same work in a few milliseconds.
+20,000 articles took 80-250 ms. Reading a term's postings into arrays (per segment, by
+indexer.whoosh_internals) and scoring them with numpy does the same in a few milliseconds.
 """
 
 from collections.abc import Callable
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 
 from indexer.segment_cache import Arrays, SegmentCache
+from indexer.whoosh_internals import leaf_postings, segment_id
 
 EMPTY_IDS = np.zeros(0, dtype=np.int32)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
@@ -21,45 +20,10 @@ EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 def _cached(
     cache: SegmentCache, scope: tuple, leaf: IndexReader, key: tuple, compute: Callable[[], Arrays]
 ) -> Arrays:
-    segment = leaf.segment()
+    segment = segment_id(leaf)
     if segment is None:
         return compute()
-    return cache.get((*scope, segment.segment_id(), *key), compute)
-
-
-def _leaf_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    if (field, term) not in reader:
-        return EMPTY_IDS, EMPTY_WEIGHTS
-    matcher = reader.postings(field, term)
-    # Deleted documents are masked by the caller (IndexView.alive), so skip Whoosh's filter.
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    ids, weights = [], []
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        # Whoosh 2.7.4 (pinned) internals: each block is a pickled (delta-coded ids, weights,
-        # values) tuple; decoding it with numpy instead of Whoosh's generators is ~10x faster.
-        while matcher.is_active():
-            matcher._read_data()
-            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-            block_ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64)).astype(np.int32)
-            ids.append(block_ids)
-            weights.append(_block_weights(raw_weights, len(block_ids)))
-            matcher._next_block()
-    else:
-        items = list(matcher.items_as("weight"))
-        ids.append(np.array([i for i, _w in items], dtype=np.int32))
-        weights.append(np.array([w for _i, w in items], dtype=np.float32))
-    if not ids:
-        return EMPTY_IDS, EMPTY_WEIGHTS
-    return np.concatenate(ids), np.concatenate(weights)
-
-
-def _block_weights(raw: object, count: int) -> np.ndarray:
-    if raw is None:
-        return np.ones(count, dtype=np.float32)
-    if isinstance(raw, float):
-        return np.full(count, raw, dtype=np.float32)
-    return np.asarray(raw, dtype=np.float32)
+    return cache.get((*scope, segment, *key), compute)
 
 
 def term_arrays(
@@ -72,7 +36,7 @@ def term_arrays(
     ids, weights = [], []
     for leaf, offset in reader.leaf_readers():
         leaf_ids, leaf_weights = _cached(
-            cache, scope, leaf, (field, term), lambda leaf=leaf: _leaf_arrays(leaf, field, term)
+            cache, scope, leaf, (field, term), lambda leaf=leaf: leaf_postings(leaf, field, term)
         )
         if len(leaf_ids):
             ids.append(leaf_ids + offset)

@@ -14,6 +14,7 @@ from whoosh.searching import Searcher
 from indexer import schema
 from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays
 from indexer.segment_cache import IndexCaches
+from indexer.whoosh_internals import open_stored_fields
 
 FACET_FIELDS = {
     "product": schema.PRODUCTS,
@@ -68,11 +69,7 @@ class IndexView:
     def warm(self) -> None:
         """Build the per-view arrays now, off the request path."""
         _ = self.alive, self.lengths, self.facets
-        # Whoosh opens each segment's stored-fields column on first use (~13 ms a segment at
-        # 100k documents), which would otherwise land on the first query after a refresh.
-        for leaf, _offset in self.reader.leaf_readers():
-            if leaf.doc_count_all():
-                leaf.stored_fields(0)
+        open_stored_fields(self.reader)
 
     # -- per-document arrays ---------------------------------------------------------------
 
