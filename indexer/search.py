@@ -20,11 +20,11 @@ from indexer.querying import (
     weighted_terms,
 )
 from indexer.scoring import score, top
-from indexer.snippets import snippet
+from indexer.snippets import EMPTY, Snippet, snippet
 from indexer.spelling import did_you_mean
 from indexer.view import IndexView
 
-__all__ = ["Hit", "SearchResult", "normalise_query", "search", "suggest"]
+__all__ = ["Hit", "SearchResult", "Snippet", "normalise_query", "search", "suggest"]
 
 MAX_LIMIT = 100
 # Completions of the word being typed: at most this many title words, the most frequent.
@@ -35,7 +35,7 @@ MAX_EXPANSIONS = 30
 class Hit:
     id: str
     title: str
-    snippet: str  # HTML: matched words in <mark>, everything else escaped
+    snippet: Snippet  # empty for suggestions
     score: float
     language: str
     products: tuple[str, ...]
@@ -62,7 +62,7 @@ def _hit(view: IndexView, docnum: int, score: float, stems: set[str] | None) -> 
     return Hit(
         id=stored[schema.ID],
         title=stored.get(schema.TITLE) or "",
-        snippet=snippet(stored.get(schema.BODY_TEXT) or "", stems) if stems is not None else "",
+        snippet=snippet(stored.get(schema.BODY_TEXT) or "", stems) if stems is not None else EMPTY,
         score=score,
         language=stored.get(schema.LANGUAGE) or "",
         products=tuple(p for p in products.split(",") if p),

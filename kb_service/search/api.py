@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from indexer.index import SearchIndex
 from kb_service.deps import SessionDep, ViewerDep
 from kb_service.search import service
+from kb_service.search.snippets import snippet_html
 
 router = APIRouter(tags=["search"])
 
@@ -83,7 +84,8 @@ def search(
         query=result.query,
         total=result.total,
         results=[
-            ResultOut(**_hit(h), snippet=h.snippet, score=round(h.score, 4)) for h in result.hits
+            ResultOut(**_hit(h), snippet=snippet_html(h.snippet), score=round(h.score, 4))
+            for h in result.hits
         ],
         facets={k: [FacetOut(value=v, count=c) for v, c in vs] for k, vs in result.facets.items()},
         did_you_mean=result.did_you_mean,

@@ -50,7 +50,7 @@ def shared_words_index(index: SearchIndex) -> SearchIndex:
 def _everything_shown(result) -> str:
     parts = [str(result.total), repr(result.facets), result.did_you_mean or ""]
     for hit in result.hits:
-        parts += [hit.id, hit.title, hit.snippet, repr(hit.products), hit.category or ""]
+        parts += [hit.id, hit.title, hit.snippet.text, repr(hit.products), hit.category or ""]
     return " ".join(parts).lower()
 
 
@@ -118,4 +118,4 @@ def test_snippets_of_visible_hits_do_not_include_other_articles(
 ) -> None:
     result = search(shared_words_index, "принтер утилитой zebrafix", groups=ANONYMOUS)
     assert [hit.id for hit in result.hits] == ["pub"]
-    assert "zebrafix" not in result.hits[0].snippet.lower()
+    assert "zebrafix" not in result.hits[0].snippet.text.lower()
