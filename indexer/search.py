@@ -95,9 +95,12 @@ def search(
     parsed = parse(query)
     terms = weighted_terms(parsed)
     with index.view() as view:
+        # Term statistics over all the viewer may see, not only the filtered part: narrowing
+        # by product must not change the scores of what remains.
+        population = view.population(groups)
         visible = view.allowed(groups, _restrictions(product, language, category))
         correction = did_you_mean(view, parsed, visible)
-        scores = score(view, terms)
+        scores = score(view, terms, population)
         matched = (scores > 0) & visible
         phrases = _phrase_mask(view, parsed)
         if phrases is not None:
@@ -126,11 +129,12 @@ def suggest(
         return []
     with index.view() as view:
         expansions = _expansions(view, typed[-1])
-        matched = view.allowed(groups) & view.containing(schema.TITLE_WORDS, expansions)
+        population = view.population(groups)
+        matched = population.mask & view.containing(schema.TITLE_WORDS, expansions)
         for word in typed[:-1]:
             if is_indexed_word(word):
                 matched &= view.containing(schema.TITLE, [stem(word)])
         terms = {stem(w): 1.0 for w in [*typed[:-1], *expansions] if is_indexed_word(w)}
-        scores = score(view, terms, {schema.TITLE: 1.0})
+        scores = score(view, terms, population, {schema.TITLE: 1.0})
         best = top(scores, np.flatnonzero(matched), limit)
         return [_hit(view, docnum, value, None) for value, docnum in best]
