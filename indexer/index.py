@@ -13,24 +13,18 @@ from itertools import chain, islice
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 
 from indexer import generations, schema
 from indexer.documents import Document
+from indexer.segment_cache import IndexCaches
 from indexer.view import IndexView
+from indexer.whoosh_internals import codec
 
-# Postings blocks 8x Whoosh's default: search decodes whole postings lists with numpy
-# (indexer.postings), where the per-block overhead dominates, and never skips blocks.
-BLOCK_LIMIT = 1024
 # From this many documents a rebuild uses two worker processes.
 PARALLEL_FROM = 2_000
 # One lock per index folder in this process, whatever the number of SearchIndex objects.
 _PROCESS_LOCKS: dict[Path, threading.Lock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
-
-
-def codec() -> W3Codec:
-    return W3Codec(blocklimit=BLOCK_LIMIT)
 
 
 def to_fields(doc: Document) -> dict[str, object]:
@@ -69,6 +63,7 @@ class SearchIndex:
         # One refresh at a time: the feed thread and a rebuild may both ask for one.
         self._refresh_lock = threading.Lock()
         self._view: IndexView | None = None
+        self._caches = IndexCaches(self.path.resolve())
         self._position_cache: tuple[tuple[str | None, int], int] | None = None
         with self._writing():
             if self._current_name() is None:
@@ -218,6 +213,8 @@ class SearchIndex:
                 old, self._view = self._view, view
             if old is not None:
                 old.retire()
+                if old.generation != view.generation:
+                    self._caches.keep_only(view.generation)
             return True
 
     def _open_view(self) -> IndexView:
@@ -226,7 +223,7 @@ class SearchIndex:
             name = self._current_name()
             try:
                 ix = whoosh_index.open_dir(self.path / name)
-                view = IndexView(ix.searcher(), name)
+                view = IndexView(ix.searcher(), name, self._caches)
                 view.warm()
                 return view
             except (FileNotFoundError, whoosh_index.EmptyIndexError):

@@ -1,104 +1,42 @@
-"""Whoosh postings and per-document values as numpy arrays, for vectorised scoring.
+"""Postings and per-document values of a whole index as numpy arrays, for vectorised scoring.
 
 Whoosh matches and scores one posting at a time in Python: a 1-3 word query matching half of
-20,000 articles took 80-250 ms. Reading a term's postings block by block into arrays and
-scoring them with numpy does the same work in a few milliseconds.
+20,000 articles took 80-250 ms. Reading a term's postings into arrays (per segment, by
+indexer.whoosh_internals) and scoring them with numpy does the same in a few milliseconds.
 """
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
+
+from indexer.segment_cache import Arrays, SegmentCache
+from indexer.whoosh_internals import leaf_postings, segment_id
 
 EMPTY_IDS = np.zeros(0, dtype=np.int32)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
-class _SegmentCache:
-    """Arrays derived from one segment, which never changes once written (deletions are
-    masked separately, by alive_mask), so they outlive the refresh after a small commit:
-    only the new segment is decoded, not the whole index again."""
-
-    def __init__(self, budget: int) -> None:
-        self._budget = budget  # array elements kept, all entries together
-        self._size = 0
-        self._entries: OrderedDict[tuple, tuple[np.ndarray, ...]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(
-        self, leaf: IndexReader, key: tuple, compute: Callable[[], tuple[np.ndarray, ...]]
-    ) -> tuple[np.ndarray, ...]:
-        segment = leaf.segment()
-        if segment is None:
-            return compute()
-        full_key = (segment.segment_id(), *key)
-        with self._lock:
-            cached = self._entries.get(full_key)
-            if cached is not None:
-                self._entries.move_to_end(full_key)
-                return cached
-        value = compute()
-        with self._lock:
-            if full_key not in self._entries:
-                self._entries[full_key] = value
-                self._size += len(value[0])
-            while self._size > self._budget and len(self._entries) > 1:
-                _key, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped[0])
-        return value
+def _cached(
+    cache: SegmentCache, scope: tuple, leaf: IndexReader, key: tuple, compute: Callable[[], Arrays]
+) -> Arrays:
+    segment = segment_id(leaf)
+    if segment is None:
+        return compute()
+    return cache.get((*scope, segment, *key), compute)
 
 
-# Postings: 12M entries, ~100 MB; the common words of queries stay decoded.
-_POSTINGS = _SegmentCache(12_000_000)
-# Field lengths: three scored fields of 1M documents.
-_LENGTHS = _SegmentCache(3_000_000)
+def term_arrays(
+    reader: IndexReader, field: str, term: str, cache: SegmentCache, scope: tuple
+) -> tuple[np.ndarray, np.ndarray]:
+    """Global document numbers containing ``term`` in ``field`` and the term's frequencies.
 
-
-def _leaf_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    if (field, term) not in reader:
-        return EMPTY_IDS, EMPTY_WEIGHTS
-    matcher = reader.postings(field, term)
-    # Deleted documents are masked by the caller (IndexView.alive), so skip Whoosh's filter.
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    ids, weights = [], []
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        # Whoosh 2.7.4 (pinned) internals: each block is a pickled (delta-coded ids, weights,
-        # values) tuple; decoding it with numpy instead of Whoosh's generators is ~10x faster.
-        while matcher.is_active():
-            matcher._read_data()
-            raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-            block_ids = np.cumsum(np.asarray(raw_ids, dtype=np.int64)).astype(np.int32)
-            ids.append(block_ids)
-            weights.append(_block_weights(raw_weights, len(block_ids)))
-            matcher._next_block()
-    else:
-        items = list(matcher.items_as("weight"))
-        ids.append(np.array([i for i, _w in items], dtype=np.int32))
-        weights.append(np.array([w for _i, w in items], dtype=np.float32))
-    if not ids:
-        return EMPTY_IDS, EMPTY_WEIGHTS
-    return np.concatenate(ids), np.concatenate(weights)
-
-
-def _block_weights(raw: object, count: int) -> np.ndarray:
-    if raw is None:
-        return np.ones(count, dtype=np.float32)
-    if isinstance(raw, float):
-        return np.full(count, raw, dtype=np.float32)
-    return np.asarray(raw, dtype=np.float32)
-
-
-def term_arrays(reader: IndexReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """Global document numbers containing ``term`` in ``field`` and the term's frequencies."""
+    ``scope`` (index folder, generation) prefixes the cache keys of the reader's segments.
+    """
     ids, weights = [], []
     for leaf, offset in reader.leaf_readers():
-        leaf_ids, leaf_weights = _POSTINGS.get(
-            leaf, (field, term), lambda leaf=leaf: _leaf_arrays(leaf, field, term)
+        leaf_ids, leaf_weights = _cached(
+            cache, scope, leaf, (field, term), lambda leaf=leaf: leaf_postings(leaf, field, term)
         )
         if len(leaf_ids):
             ids.append(leaf_ids + offset)
@@ -130,16 +68,18 @@ def _segment_lengths(leaf: IndexReader, field: str) -> tuple[np.ndarray]:
     )
 
 
-def field_lengths(reader: IndexReader, field: str) -> np.ndarray:
+def field_lengths(reader: IndexReader, field: str, cache: SegmentCache, scope: tuple) -> np.ndarray:
     """Each document's length in ``field`` (terms), for BM25's length normalisation."""
     parts = [
-        _LENGTHS.get(leaf, (field,), lambda leaf=leaf: _segment_lengths(leaf, field))[0]
+        _cached(cache, scope, leaf, (field,), lambda leaf=leaf: _segment_lengths(leaf, field))[0]
         for leaf, _offset in reader.leaf_readers()
     ]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
-def keyword_codes(reader: IndexReader, field: str) -> tuple[list[str], np.ndarray]:
+def keyword_codes(
+    reader: IndexReader, field: str, postings: Callable[[str, str], tuple[np.ndarray, np.ndarray]]
+) -> tuple[list[str], np.ndarray]:
     """Distinct values of a keyword field and, per document, the codes of its values.
 
     A (documents x most values per document) array padded with -1, so counting a facet over
@@ -149,7 +89,7 @@ def keyword_codes(reader: IndexReader, field: str) -> tuple[list[str], np.ndarra
     values = [value for value in (t.decode("utf-8") for t in terms) if value]
     per_doc: list[list[int]] = [[] for _ in range(reader.doc_count_all())]
     for code, value in enumerate(values):
-        ids, _weights = term_arrays(reader, field, value)
+        ids, _weights = postings(field, value)
         for docnum in ids.tolist():
             per_doc[docnum].append(code)
     width = max((len(codes) for codes in per_doc), default=0) or 1

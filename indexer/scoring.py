@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from indexer import schema
-from indexer.view import IndexView
+from indexer.view import IndexView, Population
 
 # Tuned on bench/relevance.py, the same for every set: help pages, FAQs and bug reports.
 K1 = 1.2
@@ -23,18 +23,25 @@ def idf(documents: int, frequency: int) -> float:
 
 
 def score(
-    view: IndexView, weighted_terms: dict[str, float], fields: dict[str, float] | None = None
+    view: IndexView,
+    weighted_terms: dict[str, float],
+    population: Population,
+    fields: dict[str, float] | None = None,
 ) -> np.ndarray:
-    """Each document's score for the query terms (term -> query weight); 0 where unmatched."""
+    """Each document's score for the query terms (term -> query weight); 0 where unmatched
+    or outside ``population``, whose documents alone give the term statistics."""
     scores = np.zeros(view.size, dtype=np.float32)
-    documents = max(1, int(view.alive.sum()))
+    documents = max(1, population.count)
     for field, field_boost in (fields or schema.FIELD_BOOSTS).items():
-        lengths, average = view.lengths[field]
+        lengths, average = view.lengths[field], population.average_lengths[field]
         for term, weight in weighted_terms.items():
             ids, frequencies = view.postings(field, term)
-            # Postings still list deleted documents until their segment is merged away;
-            # counting them would let the frequency exceed the live total (negative idf).
-            frequency = int(np.count_nonzero(view.alive[ids]))
+            # Postings still list deleted documents until their segment is merged away, and
+            # documents the viewer may not see: counting either would reveal them (and
+            # deleted ones could make the frequency exceed the total: a negative idf).
+            seen = population.mask[ids]
+            ids, frequencies = ids[seen], frequencies[seen]
+            frequency = len(ids)
             if not frequency:
                 continue
             norm = K1 * (1 - B + B * lengths[ids] / average)

@@ -20,11 +20,11 @@ from indexer.querying import (
     weighted_terms,
 )
 from indexer.scoring import score, top
-from indexer.snippets import snippet
+from indexer.snippets import EMPTY, Snippet, snippet
 from indexer.spelling import did_you_mean
 from indexer.view import IndexView
 
-__all__ = ["Hit", "SearchResult", "normalise_query", "search", "suggest"]
+__all__ = ["Hit", "SearchResult", "Snippet", "normalise_query", "search", "suggest"]
 
 MAX_LIMIT = 100
 # Completions of the word being typed: at most this many title words, the most frequent.
@@ -35,7 +35,7 @@ MAX_EXPANSIONS = 30
 class Hit:
     id: str
     title: str
-    snippet: str  # HTML: matched words in <mark>, everything else escaped
+    snippet: Snippet  # empty for suggestions
     score: float
     language: str
     products: tuple[str, ...]
@@ -62,7 +62,7 @@ def _hit(view: IndexView, docnum: int, score: float, stems: set[str] | None) -> 
     return Hit(
         id=stored[schema.ID],
         title=stored.get(schema.TITLE) or "",
-        snippet=snippet(stored.get(schema.BODY_TEXT) or "", stems) if stems is not None else "",
+        snippet=snippet(stored.get(schema.BODY_TEXT) or "", stems) if stems is not None else EMPTY,
         score=score,
         language=stored.get(schema.LANGUAGE) or "",
         products=tuple(p for p in products.split(",") if p),
@@ -95,9 +95,12 @@ def search(
     parsed = parse(query)
     terms = weighted_terms(parsed)
     with index.view() as view:
+        # Term statistics over all the viewer may see, not only the filtered part: narrowing
+        # by product must not change the scores of what remains.
+        population = view.population(groups)
         visible = view.allowed(groups, _restrictions(product, language, category))
         correction = did_you_mean(view, parsed, visible)
-        scores = score(view, terms)
+        scores = score(view, terms, population)
         matched = (scores > 0) & visible
         phrases = _phrase_mask(view, parsed)
         if phrases is not None:
@@ -126,11 +129,12 @@ def suggest(
         return []
     with index.view() as view:
         expansions = _expansions(view, typed[-1])
-        matched = view.allowed(groups) & view.containing(schema.TITLE_WORDS, expansions)
+        population = view.population(groups)
+        matched = population.mask & view.containing(schema.TITLE_WORDS, expansions)
         for word in typed[:-1]:
             if is_indexed_word(word):
                 matched &= view.containing(schema.TITLE, [stem(word)])
         terms = {stem(w): 1.0 for w in [*typed[:-1], *expansions] if is_indexed_word(w)}
-        scores = score(view, terms, {schema.TITLE: 1.0})
+        scores = score(view, terms, population, {schema.TITLE: 1.0})
         best = top(scores, np.flatnonzero(matched), limit)
         return [_hit(view, docnum, value, None) for value, docnum in best]

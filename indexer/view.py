@@ -6,6 +6,7 @@ values, who may see what) are valid only for its document numbers.
 """
 
 import threading
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -13,6 +14,8 @@ from whoosh.searching import Searcher
 
 from indexer import schema
 from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays
+from indexer.segment_cache import IndexCaches
+from indexer.whoosh_internals import open_stored_fields
 
 FACET_FIELDS = {
     "product": schema.PRODUCTS,
@@ -24,18 +27,34 @@ SCORED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS)
 _MAX_FILTERS = 256
 
 
+@dataclass(frozen=True)
+class Population:
+    """The documents one viewer may see, and the BM25 statistics taken over them alone.
+
+    Statistics over every document would leak: a public article's score for a word would
+    change as internal articles containing it are added, so a visitor could count them.
+    """
+
+    mask: np.ndarray  # live documents the viewer may see
+    count: int
+    average_lengths: dict[str, float]  # per scored field, over the visible documents
+
+
 class IndexView:
     """One open searcher, shared by all threads and closed when the last user lets go."""
 
-    def __init__(self, searcher: Searcher, generation: str) -> None:
+    def __init__(self, searcher: Searcher, generation: str, caches: IndexCaches) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.generation = generation
+        self._caches = caches
+        self._scope = caches.scope(generation)
         self.size = self.reader.doc_count_all()
         self._lock = threading.Lock()
         self._users = 0
         self._retired = False
         self._filters: dict[tuple, np.ndarray] = {}
+        self._populations: dict[frozenset[str] | None, Population] = {}
 
     # -- lifetime ------------------------------------------------------------------------
 
@@ -65,11 +84,7 @@ class IndexView:
     def warm(self) -> None:
         """Build the per-view arrays now, off the request path."""
         _ = self.alive, self.lengths, self.facets
-        # Whoosh opens each segment's stored-fields column on first use (~13 ms a segment at
-        # 100k documents), which would otherwise land on the first query after a refresh.
-        for leaf, _offset in self.reader.leaf_readers():
-            if leaf.doc_count_all():
-                leaf.stored_fields(0)
+        open_stored_fields(self.reader)
 
     # -- per-document arrays ---------------------------------------------------------------
 
@@ -77,29 +92,30 @@ class IndexView:
     def alive(self) -> np.ndarray:
         """Live article documents: neither deleted nor the meta document."""
         alive = alive_mask(self.reader)
-        meta, _weights = term_arrays(self.reader, schema.KIND, schema.META)
+        meta, _weights = self.postings(schema.KIND, schema.META)
         alive[meta] = False
         return alive
 
     @cached_property
-    def lengths(self) -> dict[str, tuple[np.ndarray, float]]:
-        """Per scored field: each document's length and the average length."""
-        result = {}
-        for field in SCORED_FIELDS:
-            lengths = field_lengths(self.reader, field)
-            live = lengths[self.alive]
-            result[field] = (lengths, float(live.mean()) if len(live) and live.any() else 1.0)
-        return result
+    def lengths(self) -> dict[str, np.ndarray]:
+        """Per scored field, each document's length."""
+        return {
+            field: field_lengths(self.reader, field, self._caches.lengths, self._scope)
+            for field in SCORED_FIELDS
+        }
 
     @cached_property
     def facets(self) -> dict[str, tuple[list[str], np.ndarray]]:
-        return {name: keyword_codes(self.reader, field) for name, field in FACET_FIELDS.items()}
+        return {
+            name: keyword_codes(self.reader, field, self.postings)
+            for name, field in FACET_FIELDS.items()
+        }
 
     # -- caches ------------------------------------------------------------------------------
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and frequencies of a term (decoded once per segment)."""
-        return term_arrays(self.reader, field, term)
+        return term_arrays(self.reader, field, term, self._caches.postings, self._scope)
 
     def containing(self, field: str, terms: list[str]) -> np.ndarray:
         """Mask of the documents containing any of ``terms`` in ``field``."""
@@ -107,6 +123,25 @@ class IndexView:
         for term in terms:
             mask[self.postings(field, term)[0]] = True
         return mask
+
+    def population(self, groups: frozenset[str] | None) -> Population:
+        """What a viewer with ``groups`` may see (None: everything live), with its statistics.
+
+        Computed once per group combination per view, never per query.
+        """
+        key = None if groups is None else frozenset(groups)
+        cached = self._populations.get(key)
+        if cached is not None:
+            return cached
+        mask = self.alive.copy()
+        if key is not None:
+            mask &= self.containing(schema.GROUPS, sorted(key))
+        averages = {field: _average(lengths[mask]) for field, lengths in self.lengths.items()}
+        population = Population(mask, int(np.count_nonzero(mask)), averages)
+        if len(self._populations) >= _MAX_FILTERS:
+            self._populations.clear()
+        self._populations[key] = population
+        return population
 
     def allowed(
         self, groups: frozenset[str] | None, restrictions: tuple[tuple[str, str], ...] = ()
@@ -119,9 +154,7 @@ class IndexView:
         cached = self._filters.get(key)
         if cached is not None:
             return cached
-        mask = self.alive.copy()
-        if groups is not None:
-            mask &= self.containing(schema.GROUPS, sorted(groups))
+        mask = self.population(groups).mask.copy()
         for field, value in restrictions:
             mask &= self.containing(field, [value])
         if len(self._filters) >= _MAX_FILTERS:
@@ -141,3 +174,8 @@ class IndexView:
             pairs = [(values[i], int(c)) for i in np.flatnonzero(counts) for c in (counts[i],)]
             result[name] = sorted(pairs, key=lambda item: (-item[1], item[0]))
         return result
+
+
+def _average(lengths: np.ndarray) -> float:
+    # 1.0 where nothing has the field, so BM25's length ratio stays defined.
+    return float(lengths.mean()) if len(lengths) and lengths.any() else 1.0

@@ -1,12 +1,10 @@
 """The one Jinja2 environment of the portal: autoescaped, translated, with its few filters.
 
 `article_html` is the only filter that prints markup unescaped, and only the article HTML that
-was rendered and sanitised on save. Search snippets are split into text and marked parts and
-escaped like any other text.
+was rendered and sanitised on save. Search snippets come from the index as text and marked
+ranges (Snippet.parts()), escaped like any other text.
 """
 
-import html
-import re
 from pathlib import Path
 
 from fastapi import Request
@@ -17,7 +15,6 @@ from kb_service.browser_session import IS_STAFF, LOCALE, SIGNED_IN, USER_NAME, c
 from portal.i18n import LANGUAGES, Translator, negotiate
 
 HERE = Path(__file__).parent
-_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 
 def session_of(request: Request) -> dict:
@@ -38,17 +35,6 @@ def article_html(stored_html: str) -> Markup:
     return Markup(stored_html)  # noqa: S704 - sanitised on save, see articles/rendering.py
 
 
-def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
-    """The indexer's snippet (escaped text with <mark>) as (text, marked) pairs to escape."""
-    parts, cursor = [], 0
-    for match in _MARK_RE.finditer(snippet):
-        parts.append((html.unescape(snippet[cursor : match.start()]), False))
-        parts.append((html.unescape(match.group(1)), True))
-        cursor = match.end()
-    parts.append((html.unescape(snippet[cursor:]), False))
-    return [(text, marked) for text, marked in parts if text]
-
-
 def _context(request: Request) -> dict:
     language = language_of(request)
     session = session_of(request)
@@ -65,7 +51,6 @@ def _context(request: Request) -> dict:
 
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
 templates.env.filters["article_html"] = article_html
-templates.env.filters["snippet_parts"] = snippet_parts
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

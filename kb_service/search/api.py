@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from kb_service.deps import SearchDep, SessionDep, ViewerDep
 from kb_service.search import service
+from kb_service.search.snippets import snippet_html
 
 router = APIRouter(tags=["search"])
 # The portal's route that shows an article: results link to it by name, not by a path here.
@@ -77,7 +78,7 @@ def search(
         query=result.query,
         total=result.total,
         results=[
-            ResultOut(**_hit(request, h), snippet=h.snippet, score=round(h.score, 4))
+            ResultOut(**_hit(request, h), snippet=snippet_html(h.snippet), score=round(h.score, 4))
             for h in result.hits
         ],
         facets={k: [FacetOut(value=v, count=c) for v, c in vs] for k, vs in result.facets.items()},

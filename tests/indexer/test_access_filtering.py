@@ -50,7 +50,7 @@ def shared_words_index(index: SearchIndex) -> SearchIndex:
 def _everything_shown(result) -> str:
     parts = [str(result.total), repr(result.facets), result.did_you_mean or ""]
     for hit in result.hits:
-        parts += [hit.id, hit.title, hit.snippet, repr(hit.products), hit.category or ""]
+        parts += [hit.id, hit.title, hit.snippet.text, repr(hit.products), hit.category or ""]
     return " ".join(parts).lower()
 
 
@@ -118,4 +118,36 @@ def test_snippets_of_visible_hits_do_not_include_other_articles(
 ) -> None:
     result = search(shared_words_index, "принтер утилитой zebrafix", groups=ANONYMOUS)
     assert [hit.id for hit in result.hits] == ["pub"]
-    assert "zebrafix" not in result.hits[0].snippet.lower()
+    assert "zebrafix" not in result.hits[0].snippet.text.lower()
+
+
+def _scores(hits) -> dict[str, float]:
+    return {hit.id: hit.score for hit in hits}
+
+
+def test_hidden_articles_do_not_change_an_anonymous_viewer_scores(index: SearchIndex) -> None:
+    """Term statistics over every article would let a visitor count hidden articles that
+    contain a word by watching a public article's score change."""
+    index.apply(
+        [
+            make_doc("p1", "Настройка принтера", "Принтер настраивают в панели управления."),
+            make_doc("p2", "Сканер", "Сканер и принтер подключают по USB."),
+            make_doc("p3", "Проектор", "Лампа проектора."),
+        ],
+        position=1,
+    )
+    index.refresh()
+    before = search(index, "принтер сканер", groups=ANONYMOUS)
+    typed_before = suggest(index, "настройка прин", groups=ANONYMOUS)
+    hidden = [
+        make_doc(f"int{n}", "Принтер: регламент", "Принтер " * n, groups=("internal",))
+        for n in range(1, 30)
+    ]
+    index.apply(hidden, position=2)
+    index.refresh()
+    after = search(index, "принтер сканер", groups=ANONYMOUS)
+    assert _scores(after.hits) == pytest.approx(_scores(before.hits), rel=1e-6)
+    typed_after = suggest(index, "настройка прин", groups=ANONYMOUS)
+    assert _scores(typed_after) == pytest.approx(_scores(typed_before), rel=1e-6)
+    # Staff see the internal articles, and the statistics over them.
+    assert search(index, "принтер", groups=None).total == 2 + len(hidden)

@@ -1,10 +1,11 @@
-"""Snippets mark what matched and escape everything else; misspellings get a correction."""
+"""Snippets are passages with the matched words as ranges; misspellings get a correction."""
 
 import pytest
 from indexer_builders import make_doc
 
 from indexer.index import SearchIndex
-from indexer.search import search
+from indexer.search import search, suggest
+from indexer.snippets import Snippet, snippet
 
 
 @pytest.fixture
@@ -31,25 +32,44 @@ def help_index(index: SearchIndex) -> SearchIndex:
     return index
 
 
-def test_snippet_escapes_html_and_marks_matches(help_index: SearchIndex) -> None:
+def _marked(snippet: Snippet) -> list[str]:
+    return [snippet.text[start:end] for start, end in snippet.highlights]
+
+
+def test_snippet_is_plain_text_with_the_matches_as_ranges(help_index: SearchIndex) -> None:
     hit = search(help_index, "script принтер", groups=None).hits[0]
     assert hit.id == "xss"
-    assert "<script>" not in hit.snippet
-    assert "&lt;<mark>script</mark>&gt;" in hit.snippet
-    assert "&amp;" in hit.snippet
-    assert "<mark>принтер</mark>" in hit.snippet
-    # Only <mark> tags survive as markup.
-    stripped = hit.snippet.replace("<mark>", "").replace("</mark>", "")
-    assert "<" not in stripped and ">" not in stripped
+    # Markup in the article stays text: escaping it is each face's job.
+    assert hit.snippet.text == (
+        'Браузер пишет <script>alert("x")</script> & падает, если принтер выключен.'
+    )
+    assert _marked(hit.snippet) == ["script", "script", "принтер"]
+    assert hit.snippet.parts()[:3] == [
+        ("Браузер пишет <", False),
+        ("script", True),
+        ('>alert("x")</', False),
+    ]
 
 
 def test_snippet_marks_other_word_forms_and_centres_on_the_match(help_index: SearchIndex) -> None:
-    assert "<mark>проектора</mark>" in search(help_index, "проекторы", groups=None).hits[0].snippet
-    assert "<mark>Open</mark>" in search(help_index, "opening", groups=None).hits[0].snippet
+    assert _marked(search(help_index, "проекторы", groups=None).hits[0].snippet) == ["проектора"]
+    assert _marked(search(help_index, "opening", groups=None).hits[0].snippet) == ["Open"]
     long_hit = search(help_index, "ключевые фразы", groups=None).hits[0]
-    assert "<mark>ключевая</mark> <mark>фраза</mark>" in long_hit.snippet
-    assert long_hit.snippet.startswith("…") and long_hit.snippet.endswith("…")
-    assert len(long_hit.snippet) < 400
+    assert _marked(long_hit.snippet) == ["ключевая", "фраза"]
+    assert long_hit.snippet.text.startswith("…") and long_hit.snippet.text.endswith("…")
+    assert len(long_hit.snippet.text) < 400
+
+
+def test_snippet_makes_whitespace_one_space_and_keeps_ranges_on_the_words() -> None:
+    cut = snippet("  Принтер\n\n  и\tпринтеры  ", {"принтер"})
+    assert cut.text == "Принтер и принтеры"
+    assert _marked(cut) == ["Принтер", "принтеры"]
+
+
+def test_suggestions_have_empty_snippets(help_index: SearchIndex) -> None:
+    hits = suggest(help_index, "printer sett", groups=None)
+    assert [hit.id for hit in hits] == ["settings"]
+    assert hits[0].snippet == Snippet("") and hits[0].snippet.parts() == []
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 from sqlalchemy import select
 
+from indexer.search import Hit, SearchResult, Snippet
 from kb_service.search.models import SearchEvent
+from kb_service.search.service import SearchService
 from tests.portal.conftest import login
 
 
@@ -38,7 +40,7 @@ def test_a_misspelt_query_offers_did_you_mean(portal):
 def test_results_have_snippets_facets_and_record_the_visit(portal, sessions):
     response = portal.get("/search", params={"q": "принтер"})
     result = response.context["result"]
-    assert result.total > 0 and "<mark>" in result.hits[0].snippet
+    assert result.total > 0 and result.hits[0].snippet.highlights
     assert "<mark>" in response.text
     assert {value for value, _ in result.facets["language"]} == {"ru"}
     with sessions() as s:
@@ -90,3 +92,17 @@ def test_a_product_family_lists_articles_of_its_products(portal):
     assert response.template.name == "products/show.html"
     assert response.context["total"] > 0
     assert {c.code for c in response.context["children"]} >= {"LP-2040", "LM-3100"}
+
+
+def test_snippets_render_as_escaped_text_with_matches_marked(portal, monkeypatch):
+    text = 'Браузер пишет <script>alert("x")</script> & принтер'
+    start = text.index("принтер")
+    hit = Hit("kb-x", "Заголовок", Snippet(text, ((start, start + 7),)), 1.0, "ru", (), None)
+    facets = {"product": [], "category": [], "language": []}
+    result = SearchResult("принтер", 1, [hit], facets, None)
+    monkeypatch.setattr(SearchService, "search", lambda *args, **kwargs: (result, None))
+    response = portal.get("/search", params={"q": "принтер"})
+    assert (
+        '<p class="snippet">Браузер пишет &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; '
+        "<mark>принтер</mark></p>"
+    ) in response.text

@@ -1,0 +1,77 @@
+"""Arrays decoded from the segments of one index folder, kept across refreshes.
+
+A Whoosh segment never changes once written (deletions are masked separately), so its
+decoded postings and field lengths outlive the refresh after a small commit: only the new
+segment is decoded, not the whole index again.
+
+The caches belong to one SearchIndex and are keyed by (index folder, generation, segment).
+A segment id alone is not enough: Whoosh draws it from Python's global ``random``, so with
+``random`` reseeded (Hypothesis does it for every example) two indexes in one process get
+the same ids, and a shared cache served one index's postings to the other.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+
+import numpy as np
+
+Arrays = tuple[np.ndarray, ...]
+# Postings: 12M entries, ~100 MB per index; the common words of queries stay decoded.
+POSTINGS_BUDGET = 12_000_000
+# Field lengths: three scored fields of 1M documents.
+LENGTHS_BUDGET = 3_000_000
+
+
+class SegmentCache:
+    """A least-recently-used map from keys to arrays, bounded by total array elements."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._size = 0
+        self._entries: OrderedDict[tuple, Arrays] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute: Callable[[], Arrays]) -> Arrays:
+        with self._lock:
+            cached = self._entries.get(key)
+            if cached is not None:
+                self._entries.move_to_end(key)
+                return cached
+        # Computed outside the lock: decoding a long postings list must not stall other
+        # queries; two threads may decode the same key once each, which is harmless.
+        value = compute()
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = value
+                self._size += len(value[0])
+            while self._size > self._budget and len(self._entries) > 1:
+                _key, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped[0])
+        return value
+
+    def retain(self, keep: Callable[[tuple], bool]) -> None:
+        """Drop every entry whose key ``keep`` rejects."""
+        with self._lock:
+            for key in [key for key in self._entries if not keep(key)]:
+                self._size -= len(self._entries.pop(key)[0])
+
+
+class IndexCaches:
+    """The segment caches of one index folder, each with its own memory budget."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.postings = SegmentCache(POSTINGS_BUDGET)
+        self.lengths = SegmentCache(LENGTHS_BUDGET)
+
+    def scope(self, generation: str) -> tuple[Hashable, ...]:
+        """The key prefix of one generation of this folder."""
+        return (str(self.path), generation)
+
+    def keep_only(self, generation: str) -> None:
+        """Forget the segments of generations no longer served (a rebuild was swapped in)."""
+        prefix = self.scope(generation)
+        for cache in (self.postings, self.lengths):
+            cache.retain(lambda key: key[: len(prefix)] == prefix)

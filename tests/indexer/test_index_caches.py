@@ -1,0 +1,55 @@
+"""Decoded postings and lengths belong to one index: nothing leaks between two of them."""
+
+import random
+from pathlib import Path
+
+from indexer_builders import make_doc
+
+from indexer.documents import Document
+from indexer.index import SearchIndex
+from indexer.search import search
+
+
+def _index_with(path: Path, *docs: Document) -> SearchIndex:
+    index = SearchIndex(path)
+    # Whoosh names segments with the global random: reseeding (as Hypothesis does for every
+    # example) gives the next index the same segment names as the previous one.
+    random.seed(0)
+    index.apply(docs, position=1)
+    index.refresh()
+    return index
+
+
+def _ids(index: SearchIndex, query: str) -> set[str]:
+    return {hit.id for hit in search(index, query, groups=None).hits}
+
+
+def test_index_with_colliding_segment_names_does_not_return_the_other_index_hits(
+    tmp_path: Path,
+) -> None:
+    first = _index_with(tmp_path / "a", make_doc("a1", "Настройка принтера", "Принтер в сети."))
+    second = _index_with(tmp_path / "b", make_doc("b1", "Сканер", "Сканер подключают по USB."))
+    try:
+        assert _ids(first, "принтер") == {"a1"}
+        assert _ids(second, "принтер") == set()
+        assert _ids(second, "сканер") == {"b1"}
+    finally:
+        first.close()
+        second.close()
+
+
+def test_larger_index_with_colliding_segment_names_opens_and_searches(tmp_path: Path) -> None:
+    first = _index_with(tmp_path / "a", make_doc("a1", "Настройка принтера", "Принтер в сети."))
+    try:
+        assert _ids(first, "принтер") == {"a1"}
+        second = _index_with(
+            tmp_path / "b",
+            make_doc("b1", "Принтер не печатает", "Проверьте кабель принтера."),
+            make_doc("b2", "Сканер", "Сканер подключают к принтеру."),
+        )
+        try:
+            assert _ids(second, "принтер") == {"b1", "b2"}
+        finally:
+            second.close()
+    finally:
+        first.close()
