@@ -7,7 +7,14 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb_service import outbox
-from kb_service.access import CURATOR_ROLES, PUBLIC, WRITER_ROLES, Viewer, article_filter
+from kb_service.access import (
+    CURATOR_ROLES,
+    PUBLIC,
+    WRITER_ROLES,
+    Viewer,
+    article_filter,
+    can_read_version,
+)
 from kb_service.accounts.models import AccessGroup
 from kb_service.articles.models import Article, ArticleVersion, Category, Tag
 from kb_service.articles.rendering import render_markdown
@@ -108,6 +115,7 @@ def set_status(
 
 
 def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[ArticleVersion]:
+    """Saved states of a visible article, newest first, each one only if the viewer may read it."""
     article = get_article(session, viewer, article_id)
     query = (
         select(ArticleVersion)
@@ -115,7 +123,8 @@ def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[Art
         .options(selectinload(ArticleVersion.editor))
         .order_by(ArticleVersion.version.desc())
     )
-    return list(session.scalars(query))
+    versions = session.scalars(query)
+    return [v for v in versions if can_read_version(viewer, v, article.author_id)]
 
 
 def save_imported(session: Session, data: ArticleCreate, author_id: int | None = None) -> bool:
