@@ -91,6 +91,9 @@ def update_article(
     """Change an article edited from `expected_version`; a stale edit is refused."""
     _require(viewer, WRITER_ROLES, "edit articles")
     article = get_article(session, viewer, article_id)
+    if article.status != "draft":
+        # What readers see (text and audience) changes only with the right to publish it.
+        _require(viewer, CURATOR_ROLES, f"change a {article.status} article; ask an editor")
     _check_version(article, expected_version)
     _apply(session, article, data)
     _saved(session, article, viewer)

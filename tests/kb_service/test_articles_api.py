@@ -198,3 +198,20 @@ def test_history_shows_a_viewer_only_versions_they_could_have_read(client, token
     assert _history(client, tokens["client"]) == [5, 4]
     assert _history(client, tokens["engineer"]) == [5, 4, 3, 2, 1]
     assert _history(client, editor) == [5, 4, 3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    "change", [{"body": "Rewritten."}, {"groups": ["public"]}, {"title": "New title"}]
+)
+def test_engineer_cannot_change_a_published_article(client, tokens, change):
+    create(client, tokens["editor"], id="jam", groups=["internal"], status="published")
+    response = edit(client, tokens["engineer"], 1, **change)
+    assert response.status_code == 403
+    assert "publish" in response.json()["detail"]
+    current = client.get("/api/v1/articles/jam", headers=auth(tokens["editor"])).json()
+    assert (current["version"], current["groups"]) == (1, ["internal"])
+
+
+def test_engineer_still_edits_their_own_draft(client, tokens):
+    create(client, tokens["engineer"], id="jam")
+    assert edit(client, tokens["engineer"], 1, body="Better.").status_code == 200
