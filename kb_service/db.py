@@ -11,8 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+
+from kb_service.errors import Conflict
 
 # The core's migration scripts; other packages keep theirs in their own folders.
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
@@ -23,6 +27,7 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+RACE_LOST = "someone else saved the same thing at the same moment; reload and try again"
 
 
 def utcnow() -> datetime:
@@ -73,11 +78,18 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
+    """One transaction: commit on success, roll back on any error.
+
+    A unique key or a version that another transaction took first is a conflict (409), not a
+    failure: on PostgreSQL the database, not the service's own check, is what sees the race.
+    """
     session = factory()
     try:
         yield session
         session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        session.rollback()
+        raise Conflict(RACE_LOST) from exc
     except BaseException:
         session.rollback()
         raise

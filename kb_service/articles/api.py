@@ -137,7 +137,7 @@ def list_categories(session: SessionDep):
 @router.post("/categories", response_model=CategoryOut, status_code=status.HTTP_201_CREATED)
 def create_category(data: CategoryIn, session: SessionDep, viewer: ViewerDep):
     _require_curator(viewer)
-    return service.get_or_create_category(session, data.slug, data.name)
+    return service.create_category(session, data.slug, data.name)
 
 
 def _require_curator(viewer: Viewer) -> None:

@@ -3,6 +3,7 @@
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -148,10 +149,20 @@ def save_imported(session: Session, data: ArticleCreate, author_id: int | None =
 
 def get_or_create_category(session: Session, slug: str, name: str | None = None) -> Category:
     category = session.scalar(select(Category).where(Category.slug == slug))
-    if category is None:
-        category = Category(slug=slug, name=name or slug.replace("-", " ").capitalize())
-        session.add(category)
-        session.flush()
+    return category or _add_category(session, slug, name)
+
+
+def create_category(session: Session, slug: str, name: str) -> Category:
+    """Add a category; its slug must be new."""
+    if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+        raise Conflict(f"category {slug!r} exists already")
+    return _add_category(session, slug, name)
+
+
+def _add_category(session: Session, slug: str, name: str | None) -> Category:
+    category = Category(slug=slug, name=name or slug.replace("-", " ").capitalize())
+    session.add(category)
+    session.flush()
     return category
 
 
@@ -205,10 +216,12 @@ def _saved(
 ) -> None:
     """Bump the version, keep the saved text and tell the outbox, all in this transaction."""
     article.updated_at = utcnow()
+    article_id = article.id  # read now: a failed flush leaves the article unreadable
     try:
         session.flush()
-    except StaleDataError as exc:
-        raise Conflict(f"article {article.id!r} was changed by someone else; reload it") from exc
+    except (StaleDataError, IntegrityError) as exc:
+        # A racing request saved this version, or created this id, after our checks passed.
+        raise Conflict(f"article {article_id!r} was saved by someone else; reload it") from exc
     session.add(
         ArticleVersion(
             article_id=article.id,
