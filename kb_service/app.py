@@ -19,6 +19,7 @@ from kb_service.catalogue.api import router as catalogue_router
 from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
 from kb_service.errors import DomainError
+from kb_service.hostile_input import RefuseNul
 from kb_service.models import load_all
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (articles_router, catalogue_router, accounts_router, search_router):
         api.include_router(router)
     app.include_router(api)
+    app.add_middleware(RefuseNul)
     _include_portal(app, settings)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -8,13 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from kb_service.access import PRODUCT_GROUP_PREFIX
 from kb_service.accounts.models import ROLES
 from kb_service.catalogue.schemas import CODE
+from kb_service.hostile_input import NulFree
 
 NAMED_GROUP = re.compile(r"[a-z0-9][a-z0-9:_-]{0,99}")
 # Owners of a product get `product:` + its code (kb_service.access); codes keep their case.
 PRODUCT_GROUP = re.compile(PRODUCT_GROUP_PREFIX + CODE.removeprefix("^").removesuffix("$"))
 
 
-class GroupIn(BaseModel):
+class GroupIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str
     description: str = ""
@@ -38,7 +39,7 @@ class GroupOut(BaseModel):
     description: str
 
 
-class UserIn(BaseModel):
+class UserIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     email: str = Field(max_length=254)
     name: str = Field("", max_length=200)

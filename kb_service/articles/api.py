@@ -19,6 +19,7 @@ from kb_service.articles.schemas import (
 )
 from kb_service.deps import OptionalVersionDep, SessionDep, VersionDep, ViewerDep
 from kb_service.errors import Forbidden
+from kb_service.hostile_input import DB_INT_MAX
 
 router = APIRouter(tags=["articles"])
 
@@ -62,7 +63,7 @@ def list_articles(
     product: str | None = None,
     category: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ):
     total, items = service.list_articles(
         session,

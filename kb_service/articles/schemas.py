@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kb_service.hostile_input import NulFree
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
 Language = Literal["ru", "en"]
@@ -15,7 +17,7 @@ def _clean_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
 
 
-class ArticleFields(BaseModel):
+class ArticleFields(NulFree):
     """Fields an editor sets; everything optional on update."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -95,7 +97,7 @@ class VersionOut(BaseModel):
     created_at: datetime
 
 
-class CategoryIn(BaseModel):
+class CategoryIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
     name: str = Field(min_length=1, max_length=200)

@@ -2,11 +2,12 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from indexer.index import SearchIndex
 from kb_service.deps import SessionDep, ViewerDep
+from kb_service.hostile_input import DB_INT_MAX
 from kb_service.search import service
 
 router = APIRouter(tags=["search"])
@@ -103,7 +104,12 @@ def suggest(
 
 
 @router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
-def click(search_id: int, data: ClickIn, session: SessionDep, viewer: ViewerDep):
+def click(
+    search_id: Annotated[int, Path(le=DB_INT_MAX)],
+    data: ClickIn,
+    session: SessionDep,
+    viewer: ViewerDep,
+):
     service.record_click(session, viewer, search_id, data.article_id, data.visit)
 
 

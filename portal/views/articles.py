@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from kb_service.articles.service import get_article
 from kb_service.errors import NotFound
 from kb_service.feedback.service import record_view, record_vote, vote_of_visit
+from kb_service.hostile_input import DB_INT_MAX
 from kb_service.search.service import record_click, similar
 from portal.deps import IndexDep, PageDep
 from portal.templating import render
@@ -17,7 +18,12 @@ router = APIRouter()
 
 
 @router.get("/articles/{article_id}", name="portal.article")
-def show(page: PageDep, index: IndexDep, article_id: str, s: Annotated[int | None, Query()] = None):
+def show(
+    page: PageDep,
+    index: IndexDep,
+    article_id: str,
+    s: Annotated[int | None, Query(le=DB_INT_MAX)] = None,
+):
     article = get_article(page.db, page.viewer, article_id)
     record_view(page.db, page.viewer, article.id, page.visit_id)
     if s is not None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from kb_service.articles.service import list_for_products
 from kb_service.catalogue.service import descendants, get_product, list_products
+from kb_service.hostile_input import DB_INT_MAX
 from portal.deps import PageDep
 from portal.templating import render
 
@@ -14,7 +15,11 @@ PER_PAGE = 20
 
 
 @router.get("/products/{code}", name="portal.product")
-def show(page: PageDep, code: str, page_number: Annotated[int, Query(alias="page", ge=1)] = 1):
+def show(
+    page: PageDep,
+    code: str,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=DB_INT_MAX)] = 1,
+):
     product = get_product(page.db, code)
     codes = descendants(page.db, product.code)
     total, articles = list_for_products(
