@@ -11,10 +11,14 @@ checked at import. When it differs (another Whoosh version), FAST_DECODE is off 
 are read through Whoosh's public matcher: slower answers, never an AttributeError.
 """
 
+import random
 import warnings
 
 import numpy as np
 import whoosh
+import whoosh.codec.base
+import whoosh.multiproc
+import whoosh.writing
 from whoosh.codec import default_codec, whoosh3
 from whoosh.codec.base import Codec
 from whoosh.matching import wrappers
@@ -52,6 +56,22 @@ def private_surface_ok() -> bool:
         return False
     return "child" in _assigned_names(wrapping, ("__init__",))
 
+
+# Whoosh names new segments and temporary files with the process-wide `random`. Anything that
+# reseeds it (Hypothesis does, for every example) makes the next segment reuse an existing
+# segment's name, and Whoosh then fails to commit (or overwrites a live segment's files). Names
+# from the operating system's generator cannot be replayed.
+_NAMES = random.SystemRandom()
+_NAME_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _unreplayable_name(size: int = 28) -> str:
+    return "".join(_NAMES.choice(_NAME_CHARS) for _ in range(size))
+
+
+for _module in (whoosh.codec.base, whoosh.writing, whoosh.multiproc):
+    if hasattr(_module, "random_name"):
+        _module.random_name = _unreplayable_name
 
 # Tests switch this off to run the search suite on the public path.
 FAST_DECODE = private_surface_ok()

@@ -107,3 +107,21 @@ def can_read(viewer: Viewer, article) -> bool:
     if viewer.groups is None:
         return True
     return any(name in viewer.groups for name in article.group_names)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    status: str
+    group_names: list[str]
+    author_id: int | None
+
+
+def can_read_version(viewer: Viewer, version, author_id: int | None) -> bool:
+    """`can_read` judged on a saved state's own status and groups; staff see all history.
+
+    Reading the current text must not open what the article said while it was a draft or
+    meant for a narrower audience.
+    """
+    if viewer.is_staff:
+        return True
+    return can_read(viewer, _Snapshot(version.status, list(version.groups), author_id))

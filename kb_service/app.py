@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,7 +22,10 @@ from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
 from kb_service.deps import cookie_callers_need_csrf
 from kb_service.errors import DomainError
+from kb_service.hostile_input import RefuseNul
 from kb_service.models import load_all
+from kb_service.problems import document as document_problems
+from kb_service.problems import problem
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
@@ -34,7 +36,6 @@ from portal.views import account, articles, ask, console, home, products, search
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 
 log = logging.getLogger(__name__)
-PROBLEM = "application/problem+json"
 # Packages above the core that keep their own migration branch; the core cannot name them.
 MIGRATION_BRANCHES = (TICKET_MIGRATIONS,)
 
@@ -60,13 +61,28 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (articles_router, catalogue_router, accounts_router, search_router):
         api.include_router(router)
     app.include_router(api)
+    app.add_middleware(RefuseNul)
     _include_portal(app, settings)
     app.add_middleware(BodyLimit, settings=settings)  # added last, so it runs first
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI schema says what the error handlers below answer: problem+json."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if not getattr(app.state, "problems_documented", False):
+            document_problems(generate())  # generate() caches the dict; amend it once
+            app.state.problems_documented = True
+        return generate()
+
+    app.openapi = openapi
 
 
 def _include_portal(app: FastAPI, settings: Settings) -> None:
@@ -114,11 +130,6 @@ def _published_count(app: FastAPI) -> int:
     with session_scope(app.state.sessions) as session:
         query = select(func.count()).where(Article.status == "published")
         return session.scalar(query) or 0
-
-
-def problem(status: int, title: str, detail: str, **extra) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
 def _is_api(request: Request) -> bool:

@@ -18,9 +18,9 @@ import json
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kb_service import problems
 from kb_service.config import Settings
 
-PROBLEM = "application/problem+json"
 # The connection still carries the unread body; closing it is cheaper than draining it.
 CLOSE = (b"connection", b"close")
 
@@ -107,5 +107,5 @@ def _explanation(path: str, limit: int) -> tuple[str, bytes]:
     detail = f"the request body is larger than the limit of {limit} bytes"
     if not path.startswith("/api/"):
         return "text/plain; charset=utf-8", f"413 Request too large: {detail}.\n".encode()
-    problem = {"type": "about:blank", "title": "Request too large", "status": 413}
-    return PROBLEM, json.dumps({**problem, "detail": detail, "instance": path}).encode()
+    problem = problems.body(413, "Request too large", detail, instance=path)
+    return problems.MEDIA_TYPE, json.dumps(problem).encode()

@@ -96,34 +96,34 @@ def _load_demo(sessions) -> None:
 @import_app.command("articles")
 def import_articles(file: Annotated[Path, typer.Argument(help="JSONL file of articles.")]) -> None:
     """Import articles; every invalid line is reported and nothing is imported."""
-    from kb_service.articles.schemas import ArticleImport
-    from kb_service.importing import import_articles as run
+    from kb_service.importing import ARTICLES
 
-    _import(file, ArticleImport, run, "articles")
+    _import(file, ARTICLES, "articles")
 
 
 @import_app.command("products")
 def import_products(file: Annotated[Path, typer.Argument(help="JSONL file of products.")]) -> None:
     """Import products (the catalogue sync); parents before or after children."""
-    from kb_service.catalogue.schemas import ProductImport
-    from kb_service.importing import import_products as run
+    from kb_service.importing import PRODUCTS
 
-    _import(file, ProductImport, run, "products")
+    _import(file, PRODUCTS, "products")
 
 
-def _import(file: Path, model, run, what: str) -> None:
-    from kb_service.importing import parse_lines
+def _import(file: Path, importer, what: str) -> None:
+    from kb_service.importing import check_file
 
     try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        # Bytes, not text: the importer names the line of any bad UTF-8 with the others.
+        data = file.read_bytes()
+    except OSError as exc:
         _fail(f"cannot read {file}: {exc}")
     sessions = _database(Settings())
     try:
-        records = parse_lines(lines, model)
-        with session_scope(sessions) as session, _progress() as progress:
-            task = progress.add_task(f"Importing {what}", total=len(records))
-            report = run(session, records, lambda n: progress.advance(task, n))
+        with session_scope(sessions) as session:
+            records = check_file(session, data, importer)
+            with _progress() as progress:
+                task = progress.add_task(f"Importing {what}", total=len(records))
+                report = importer.save(session, records, lambda n: progress.advance(task, n))
     except DomainError as exc:
         _fail(f"{file}: {exc.message}", exc.errors)
     out.print(

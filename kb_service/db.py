@@ -11,8 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
+
+from kb_service.errors import Conflict, Invalid
 
 # The core's migration scripts; other packages keep theirs in their own folders.
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
@@ -23,6 +27,7 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+RACE_LOST = "someone else saved the same thing at the same moment; reload and try again"
 
 
 def utcnow() -> datetime:
@@ -54,8 +59,31 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _refuse_nul(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
+    # PostgreSQL refuses text holding NUL with a DataError from deep inside a flush (a 500);
+    # the edges refuse it first, and what slips past is the caller's mistake on both engines.
+    if any(isinstance(value, str) and "\x00" in value for value in _bound(parameters)):
+        raise Invalid("text must not contain NUL characters")
+
+
+def _bound(parameters) -> Iterator:
+    """Every value bound to a statement: a row (tuple or mapping) or many of them."""
+    if isinstance(parameters, dict):
+        parameters = parameters.values()
+    elif not isinstance(parameters, list | tuple):
+        yield parameters
+        return
+    for value in parameters:
+        if isinstance(value, dict | list | tuple):
+            yield from _bound(value)
+        else:
+            yield value
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -73,11 +101,18 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
+    """One transaction: commit on success, roll back on any error.
+
+    A unique key or a version that another transaction took first is a conflict (409), not a
+    failure: on PostgreSQL the database, not the service's own check, is what sees the race.
+    """
     session = factory()
     try:
         yield session
         session.commit()
+    except (IntegrityError, StaleDataError) as exc:
+        session.rollback()
+        raise Conflict(RACE_LOST) from exc
     except BaseException:
         session.rollback()
         raise

@@ -82,7 +82,7 @@ def expected_version(if_match: Annotated[str | None, Header()] = None) -> int:
     if not if_match:
         raise PreconditionRequired('send If-Match with the version you edited, e.g. If-Match: "3"')
     value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise PreconditionRequired(f"If-Match must be a version number, not {if_match!r}")
     return int(value)
 

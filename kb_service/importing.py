@@ -1,5 +1,10 @@
-"""Import of JSON Lines files (DESIGN.md formats): all lines valid, or nothing imported."""
+"""Import of JSON Lines files (DESIGN.md formats): all lines valid, or nothing imported.
 
+A file is checked whole before anything is saved: encoding, JSON, fields, repeated ids and
+references (products, parents, cycles) in one pass, so one run names every bad line.
+"""
+
+import codecs
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -7,7 +12,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from kb_service.accounts.service import get_or_create_group
 from kb_service.articles import service as articles
@@ -19,6 +24,8 @@ from kb_service.errors import Invalid
 
 Progress = Callable[[int], None]
 M = TypeVar("M", bound=BaseModel)
+# (line number, what is wrong with it)
+LineError = tuple[int, str]
 
 
 @dataclass
@@ -34,30 +41,43 @@ class ImportFailed(Invalid):
     """Some lines are invalid; `errors` names each with its line number."""
 
 
+@dataclass(frozen=True)
+class Importer:
+    """What one kind of file holds, how its references are checked and how it is saved."""
+
+    model: type[BaseModel]
+    check: Callable[[Session, list], list[LineError]]
+    save: Callable[[Session, list, Progress | None], ImportReport]
+
+
+def check_file(session: Session, data: bytes, importer: Importer) -> list[tuple[int, BaseModel]]:
+    """The records of a whole file, or ImportFailed naming every bad line of whatever kind."""
+    lines, errors = split_lines(data)
+    records, parse_errors = _parse(lines, importer.model)
+    errors += parse_errors + importer.check(session, records)
+    _raise_if(errors)
+    return records
+
+
+def split_lines(data: bytes) -> tuple[list[tuple[int, str]], list[LineError]]:
+    """Numbered lines of UTF-8 text, and the lines that are not UTF-8.
+
+    Only "\\n" ends a line: JSON strings may hold U+2028 or U+0085 raw, which
+    `str.splitlines` would take for line ends. A byte order mark before line 1 is dropped.
+    """
+    lines, errors = [], []
+    for number, raw in enumerate(data.removeprefix(codecs.BOM_UTF8).split(b"\n"), start=1):
+        try:
+            lines.append((number, raw.decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            errors.append((number, f"not valid UTF-8 (byte {exc.start + 1} of the line)"))
+    return lines, errors
+
+
 def parse_lines(lines: Iterable[str], model: type[M]) -> list[tuple[int, M]]:
     """Validate every line; raise ImportFailed listing all bad lines, or return the records."""
-    records: list[tuple[int, M]] = []
-    errors: list[str] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = model.model_validate(json.loads(line))
-        except json.JSONDecodeError as exc:
-            errors.append(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        except ValidationError as exc:
-            errors.append(f"line {number}: {_describe(exc)}")
-            continue
-        key = record.id
-        if key in seen:
-            errors.append(f"line {number}: id {key!r} repeats line {seen[key]}")
-            continue
-        seen[key] = number
-        records.append((number, record))
-    if errors:
-        raise ImportFailed(f"{len(errors)} invalid line(s); nothing was imported", errors=errors)
+    records, errors = _parse(enumerate(lines, start=1), model)
+    _raise_if(errors)
     return records
 
 
@@ -65,15 +85,98 @@ def import_products(
     session: Session, records: list[tuple[int, ProductImport]], progress: Progress | None = None
 ) -> ImportReport:
     """Create or update products by code; parents may come earlier in the file or exist."""
-    known = set(session.scalars(select(Product.code)))
-    in_file = {record.id for _, record in records}
+    _raise_if(product_errors(session, records))
+    return _save_products(session, records, progress)
+
+
+def import_articles(
+    session: Session, records: list[tuple[int, ArticleImport]], progress: Progress | None = None
+) -> ImportReport:
+    """Create or update articles by id; named access groups are created as needed."""
+    _raise_if(article_errors(session, records))
+    return _save_articles(session, records, progress)
+
+
+def product_errors(session: Session, records: list[tuple[int, ProductImport]]) -> list[LineError]:
+    """Parents that exist neither in the file nor in the catalogue, and parent cycles."""
+    parents = _stored_parents(session)
+    in_file = {r.id: n for n, r in records}
     errors = [
-        f"line {n}: unknown parent product {r.parent!r}"
+        (n, f"unknown parent product {r.parent!r}")
         for n, r in records
-        if r.parent and r.parent not in known | in_file
+        if r.parent and r.parent not in parents and r.parent not in in_file
     ]
+    parents.update({r.id: r.parent for _, r in records})
+    for n, r in records:
+        cycle = _cycle(parents, r.id)
+        if cycle:
+            lines = ", ".join(str(in_file[c]) for c in cycle if c in in_file)
+            errors.append((n, f"parent cycle {' -> '.join([*cycle, r.id])} (lines {lines})"))
+    return errors
+
+
+def article_errors(session: Session, records: list[tuple[int, ArticleImport]]) -> list[LineError]:
+    """Product codes the catalogue does not know."""
+    known = set(session.scalars(select(Product.code)))
+    return [
+        (n, f"unknown product code(s) {', '.join(sorted(set(r.products) - known))}")
+        for n, r in records
+        if r.products and set(r.products) - known
+    ]
+
+
+def _parse(lines: Iterable[tuple[int, str]], model: type[M]):
+    records: list[tuple[int, M]] = []
+    errors: list[LineError] = []
+    seen: dict[str, int] = {}
+    for number, line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = model.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            errors.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        except ValidationError as exc:
+            errors.append((number, _describe(exc)))
+            continue
+        key = record.id
+        if key in seen:
+            errors.append((number, f"id {key!r} repeats line {seen[key]}"))
+            continue
+        seen[key] = number
+        records.append((number, record))
+    return records, errors
+
+
+def _raise_if(errors: list[LineError]) -> None:
     if errors:
-        raise ImportFailed(f"{len(errors)} invalid line(s); nothing was imported", errors=errors)
+        named = [f"line {n}: {message}" for n, message in sorted(errors, key=lambda e: e[0])]
+        raise ImportFailed(f"{len(named)} invalid line(s); nothing was imported", errors=named)
+
+
+def _stored_parents(session: Session) -> dict[str, str | None]:
+    parent = aliased(Product)
+    rows = session.execute(
+        select(Product.code, parent.code).outerjoin(parent, Product.parent_id == parent.id)
+    )
+    return {code: parent for code, parent in rows}
+
+
+def _cycle(parents: dict[str, str | None], code: str) -> list[str]:
+    """The codes from `code` round its parents back to it, or [] when the chain ends."""
+    chain = [code]
+    parent = parents.get(code)
+    while parent and parent not in chain:
+        chain.append(parent)
+        parent = parents.get(parent)
+    return chain if parent == code else []
+
+
+def _save_products(
+    session: Session, records: list[tuple[int, ProductImport]], progress: Progress | None
+) -> ImportReport:
+    known = set(session.scalars(select(Product.code)))
     report = ImportReport(read=len(records))
     for _, record in _parents_first(records):
         existed = record.id in known
@@ -93,18 +196,9 @@ def import_products(
     return report
 
 
-def import_articles(
-    session: Session, records: list[tuple[int, ArticleImport]], progress: Progress | None = None
+def _save_articles(
+    session: Session, records: list[tuple[int, ArticleImport]], progress: Progress | None
 ) -> ImportReport:
-    """Create or update articles by id; named access groups are created as needed."""
-    products = set(session.scalars(select(Product.code)))
-    errors = [
-        f"line {n}: unknown product code(s) {', '.join(sorted(set(r.products) - products))}"
-        for n, r in records
-        if r.products and set(r.products) - products
-    ]
-    if errors:
-        raise ImportFailed(f"{len(errors)} invalid line(s); nothing was imported", errors=errors)
     for name in sorted({g for _, r in records for g in (r.groups or [])}):
         get_or_create_group(session, name)
     report = ImportReport(read=len(records))
@@ -120,6 +214,10 @@ def import_articles(
         if progress:
             progress(1)
     return report
+
+
+PRODUCTS = Importer(ProductImport, product_errors, _save_products)
+ARTICLES = Importer(ArticleImport, article_errors, _save_articles)
 
 
 def _parents_first(records: list[tuple[int, ProductImport]]) -> list[tuple[int, ProductImport]]:

@@ -16,7 +16,13 @@ from kb_service.db import utcnow
 from kb_service.errors import Forbidden, Invalid, NotFound
 from tickets import workflow
 from tickets.models import AskVisit, Ticket, TicketAttachment, TicketMessage
-from tickets.schemas import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, TicketDraft, Upload
+from tickets.schemas import (
+    GENERIC_TYPE,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    TicketDraft,
+    Upload,
+)
 from tickets.trail import visit_trail
 
 # Public numbers start here so that they look like numbers, not like counts.
@@ -200,10 +206,9 @@ def _checked(uploads: list[Upload]) -> list[Upload]:
 
 
 def _attachment(upload: Upload) -> TicketAttachment:
-    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
     return TicketAttachment(
-        filename=name,
-        content_type=upload.content_type or "application/octet-stream",
+        filename=upload.filename or "file",
+        content_type=upload.content_type or GENERIC_TYPE,
         size=len(upload.content),
         content=upload.content,
     )

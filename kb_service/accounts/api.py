@@ -19,9 +19,10 @@ from kb_service.accounts.schemas import (
 from kb_service.browser_session import signed_in_token
 from kb_service.deps import SessionDep, ViewerDep
 from kb_service.errors import Forbidden, Unauthorized
+from kb_service.hostile_input import DB_INT_MAX
 
 router = APIRouter(tags=["accounts"])
-IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+IdPath = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 
 
 def user_out(user: User, organisations: dict[int, str]) -> UserOut:

@@ -1,23 +1,45 @@
 """What the accounts API accepts and returns."""
 
+import re
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kb_service.access import PRODUCT_GROUP_PREFIX
 from kb_service.accounts.models import ROLES
+from kb_service.catalogue.schemas import CODE
+from kb_service.hostile_input import NulFree
+
+NAMED_GROUP = re.compile(r"[a-z0-9][a-z0-9:_-]{0,99}")
+# Owners of a product get `product:` + its code (kb_service.access); codes keep their case.
+PRODUCT_GROUP = re.compile(PRODUCT_GROUP_PREFIX + CODE.removeprefix("^").removesuffix("$"))
 
 
-class GroupIn(BaseModel):
+class GroupIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9:_-]{0,99}$")
+    name: str
     description: str = ""
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        pattern = PRODUCT_GROUP if value.startswith(PRODUCT_GROUP_PREFIX) else NAMED_GROUP
+        if not pattern.fullmatch(value):
+            raise ValueError(
+                "a group is lower-case letters, digits and : _ - (at most 100), "
+                "or product: followed by a product code such as product:LP-2040"
+            )
+        return value
 
-class GroupOut(GroupIn):
+
+class GroupOut(BaseModel):
+    # Not GroupIn: groups made by imports or older releases must still be listed.
     model_config = ConfigDict(from_attributes=True)
+    name: str
+    description: str
 
 
-class UserIn(BaseModel):
+class UserIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     email: str = Field(max_length=254)
     name: str = Field("", max_length=200)

@@ -19,6 +19,7 @@ from kb_service.articles.schemas import (
 )
 from kb_service.deps import OptionalVersionDep, SessionDep, VersionDep, ViewerDep
 from kb_service.errors import Forbidden
+from kb_service.hostile_input import DB_INT_MAX
 
 router = APIRouter(tags=["articles"])
 
@@ -62,7 +63,7 @@ def list_articles(
     product: str | None = None,
     category: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ):
     total, items = service.list_articles(
         session,
@@ -137,7 +138,7 @@ def list_categories(session: SessionDep):
 @router.post("/categories", response_model=CategoryOut, status_code=status.HTTP_201_CREATED)
 def create_category(data: CategoryIn, session: SessionDep, viewer: ViewerDep):
     _require_curator(viewer)
-    return service.get_or_create_category(session, data.slug, data.name)
+    return service.create_category(session, data.slug, data.name)
 
 
 def _require_curator(viewer: Viewer) -> None:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kb_service.hostile_input import NulFree
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
 Language = Literal["ru", "en"]
@@ -15,7 +17,11 @@ def _clean_list(values: list[str]) -> list[str]:
     return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
 
 
-class ArticleFields(BaseModel):
+# Lower-case words joined by hyphens: categories appear in URLs and filters.
+CATEGORY_SLUG = r"^[a-z0-9][a-z0-9-]{0,99}$"
+
+
+class ArticleFields(NulFree):
     """Fields an editor sets; everything optional on update."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -25,7 +31,9 @@ class ArticleFields(BaseModel):
     language: Language | None = None
     products: list[str] | None = Field(None, description="Product codes.")
     groups: list[str] | None = Field(None, description="Access groups; default public.")
-    category: str | None = Field(None, description="Category slug; created if new.")
+    category: str | None = Field(
+        None, pattern=CATEGORY_SLUG, description="Category slug; created if new."
+    )
     tags: list[str] | None = None
 
     _lists = field_validator("products", "groups", "tags")(
@@ -95,9 +103,9 @@ class VersionOut(BaseModel):
     created_at: datetime
 
 
-class CategoryIn(BaseModel):
+class CategoryIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
+    slug: str = Field(pattern=CATEGORY_SLUG)
     name: str = Field(min_length=1, max_length=200)
 
 

@@ -3,11 +3,19 @@
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb_service import outbox
-from kb_service.access import CURATOR_ROLES, PUBLIC, WRITER_ROLES, Viewer, article_filter
+from kb_service.access import (
+    CURATOR_ROLES,
+    PUBLIC,
+    WRITER_ROLES,
+    Viewer,
+    article_filter,
+    can_read_version,
+)
 from kb_service.accounts.models import AccessGroup
 from kb_service.articles.models import Article, ArticleVersion, Category, Tag
 from kb_service.articles.rendering import render_markdown
@@ -84,6 +92,9 @@ def update_article(
     """Change an article edited from `expected_version`; a stale edit is refused."""
     _require(viewer, WRITER_ROLES, "edit articles")
     article = get_article(session, viewer, article_id)
+    if article.status != "draft":
+        # What readers see (text and audience) changes only with the right to publish it.
+        _require(viewer, CURATOR_ROLES, f"change a {article.status} article; ask an editor")
     _check_version(article, expected_version)
     _apply(session, article, data)
     _saved(session, article, viewer)
@@ -108,6 +119,7 @@ def set_status(
 
 
 def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[ArticleVersion]:
+    """Saved states of a visible article, newest first, each one only if the viewer may read it."""
     article = get_article(session, viewer, article_id)
     query = (
         select(ArticleVersion)
@@ -115,7 +127,8 @@ def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[Art
         .options(selectinload(ArticleVersion.editor))
         .order_by(ArticleVersion.version.desc())
     )
-    return list(session.scalars(query))
+    versions = session.scalars(query)
+    return [v for v in versions if can_read_version(viewer, v, article.author_id)]
 
 
 def save_imported(session: Session, data: ArticleCreate, author_id: int | None = None) -> bool:
@@ -136,10 +149,20 @@ def save_imported(session: Session, data: ArticleCreate, author_id: int | None =
 
 def get_or_create_category(session: Session, slug: str, name: str | None = None) -> Category:
     category = session.scalar(select(Category).where(Category.slug == slug))
-    if category is None:
-        category = Category(slug=slug, name=name or slug.replace("-", " ").capitalize())
-        session.add(category)
-        session.flush()
+    return category or _add_category(session, slug, name)
+
+
+def create_category(session: Session, slug: str, name: str) -> Category:
+    """Add a category; its slug must be new."""
+    if session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+        raise Conflict(f"category {slug!r} exists already")
+    return _add_category(session, slug, name)
+
+
+def _add_category(session: Session, slug: str, name: str | None) -> Category:
+    category = Category(slug=slug, name=name or slug.replace("-", " ").capitalize())
+    session.add(category)
+    session.flush()
     return category
 
 
@@ -193,10 +216,12 @@ def _saved(
 ) -> None:
     """Bump the version, keep the saved text and tell the outbox, all in this transaction."""
     article.updated_at = utcnow()
+    article_id = article.id  # read now: a failed flush leaves the article unreadable
     try:
         session.flush()
-    except StaleDataError as exc:
-        raise Conflict(f"article {article.id!r} was changed by someone else; reload it") from exc
+    except (StaleDataError, IntegrityError) as exc:
+        # A racing request saved this version, or created this id, after our checks passed.
+        raise Conflict(f"article {article_id!r} was saved by someone else; reload it") from exc
     session.add(
         ArticleVersion(
             article_id=article.id,

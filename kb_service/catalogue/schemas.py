@@ -4,10 +4,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kb_service.hostile_input import NulFree
+
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
-class ProductIn(BaseModel):
+class ProductIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(pattern=CODE)
@@ -17,7 +19,7 @@ class ProductIn(BaseModel):
     description: str = ""
 
 
-class ProductImport(BaseModel):
+class ProductImport(NulFree):
     """One line of a products JSONL file (DESIGN.md)."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)

@@ -2,10 +2,11 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from kb_service.deps import SearchDep, SessionDep, ViewerDep
+from kb_service.hostile_input import DB_INT_MAX
 from kb_service.search import service
 from kb_service.search.snippets import snippet_html
 
@@ -100,7 +101,12 @@ def suggest(
 
 
 @router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
-def click(search_id: int, data: ClickIn, session: SessionDep, viewer: ViewerDep):
+def click(
+    search_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
+    data: ClickIn,
+    session: SessionDep,
+    viewer: ViewerDep,
+):
     service.record_click(session, viewer, search_id, data.article_id, data.visit)
 
 

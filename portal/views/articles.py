@@ -12,6 +12,7 @@ from kb_service.articles.service import get_article
 from kb_service.errors import NotFound
 from kb_service.feedback.models import ArticleFeedback
 from kb_service.feedback.service import record_view, record_vote, vote_of_visit
+from kb_service.hostile_input import DB_INT_MAX
 from kb_service.search.service import Hit, record_click
 from portal.deps import Page, PageDep
 from portal.templating import render
@@ -28,7 +29,9 @@ class ArticlePage:
 
 
 @router.get("/articles/{article_id}", name="portal.article")
-def show(page: PageDep, article_id: str, s: Annotated[int | None, Query()] = None):
+def show(
+    page: PageDep, article_id: str, s: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None
+):
     return render(page.request, "articles/show.html", **vars(article_page(page, article_id, s)))
 
 

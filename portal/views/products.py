@@ -9,6 +9,7 @@ from kb_service.articles.models import Article
 from kb_service.articles.service import list_for_products
 from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import descendants, get_product, list_products
+from kb_service.hostile_input import DB_INT_MAX
 from portal.deps import Page, PageDep
 from portal.templating import render
 
@@ -30,7 +31,11 @@ class ProductPage:
 
 
 @router.get("/products/{code}", name="portal.product")
-def show(page: PageDep, code: str, page_number: Annotated[int, Query(alias="page", ge=1)] = 1):
+def show(
+    page: PageDep,
+    code: str,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=DB_INT_MAX)] = 1,
+):
     shown = product_page(page, code, page_number)
     return render(page.request, "products/show.html", **vars(shown), pages=shown.pages)
 

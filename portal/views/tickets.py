@@ -3,10 +3,11 @@
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Path
 from fastapi.responses import RedirectResponse, Response
 
 from kb_service.errors import Invalid
+from kb_service.hostile_input import DB_INT_MAX
 from portal.deps import PageDep
 from portal.templating import render
 from tickets import service, workflow
@@ -52,7 +53,9 @@ def act(
 
 
 @router.get("/tickets/{number}/attachments/{attachment_id}", name="portal.ticket_attachment")
-def attachment(page: PageDep, number: str, attachment_id: int):
+def attachment(
+    page: PageDep, number: str, attachment_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+):
     file = service.get_attachment(page.db, page.viewer, number, attachment_id)
     # Always a download, never rendered by the browser: a client's file is not our page.
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(file.filename)}"}

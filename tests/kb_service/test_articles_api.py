@@ -178,3 +178,40 @@ def test_invalid_body_is_problem_json(client, tokens):
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"]
+
+
+def _history(client, token=None) -> list[int]:
+    headers = auth(token) if token else {}
+    response = client.get("/api/v1/articles/jam/versions", headers=headers)
+    assert response.status_code == 200, response.text
+    return [v["version"] for v in response.json()]
+
+
+def test_history_shows_a_viewer_only_versions_they_could_have_read(client, tokens):
+    editor = tokens["editor"]
+    create(client, editor, id="jam", body="Secret draft.", groups=["internal"])
+    edit(client, editor, 1, body="Service menu code 1234.")
+    client.post("/api/v1/articles/jam/publish", headers=auth(editor))
+    edit(client, editor, 3, body="Customers only.", groups=["customers"])
+    edit(client, editor, 4, body="For everyone.", groups=["public"])
+    assert _history(client) == [5]
+    assert _history(client, tokens["client"]) == [5, 4]
+    assert _history(client, tokens["engineer"]) == [5, 4, 3, 2, 1]
+    assert _history(client, editor) == [5, 4, 3, 2, 1]
+
+
+@pytest.mark.parametrize(
+    "change", [{"body": "Rewritten."}, {"groups": ["public"]}, {"title": "New title"}]
+)
+def test_engineer_cannot_change_a_published_article(client, tokens, change):
+    create(client, tokens["editor"], id="jam", groups=["internal"], status="published")
+    response = edit(client, tokens["engineer"], 1, **change)
+    assert response.status_code == 403
+    assert "publish" in response.json()["detail"]
+    current = client.get("/api/v1/articles/jam", headers=auth(tokens["editor"])).json()
+    assert (current["version"], current["groups"]) == (1, ["internal"])
+
+
+def test_engineer_still_edits_their_own_draft(client, tokens):
+    create(client, tokens["engineer"], id="jam")
+    assert edit(client, tokens["engineer"], 1, body="Better.").status_code == 200

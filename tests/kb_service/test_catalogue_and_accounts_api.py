@@ -95,3 +95,16 @@ def test_me_needs_a_caller(client, tokens):
     assert client.get("/api/v1/users/me", headers=auth(tokens["editor"])).json()["roles"] == [
         "editor"
     ]
+
+
+def test_admin_creates_a_product_group_named_by_its_upper_case_code(client, tokens):
+    admin = auth(tokens["admin"])
+    created = client.post("/api/v1/groups", json={"name": "product:LP-2040"}, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["name"] == "product:LP-2040"
+
+
+@pytest.mark.parametrize("name", ["Dealers", "product:", "product:-x", "product:LP 2040"])
+def test_a_group_name_outside_the_patterns_is_refused(client, tokens, name):
+    response = client.post("/api/v1/groups", json={"name": name}, headers=auth(tokens["admin"]))
+    assert response.status_code == 422

@@ -158,3 +158,79 @@ def test_user_add_and_token_create(cli_env, session):
     assert runner.invoke(app, ["token", "create", "--user", "nobody@example.test"]).exit_code == 2
     short = runner.invoke(app, ["user", "add", "x@example.test", "--password", "short"])
     assert short.exit_code == 2
+
+
+def import_bytes(tmp_path, what, data: bytes):
+    path = tmp_path / f"{what}.jsonl"
+    path.write_bytes(data)
+    return runner.invoke(app, ["import", what, str(path)])
+
+
+def jsonl_bytes(records) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_a_line_separator_inside_a_string_stays_in_the_text(cli_env, tmp_path, session, separator):
+    record = {**ARTICLES[1], "body": f"Open tray 2.{separator}Then close it."}
+    result = import_bytes(tmp_path, "articles", jsonl_bytes([record]))
+    assert result.exit_code == 0, result.output
+    assert session.get(Article, "a2").body_md == record["body"]
+
+
+def test_unknown_products_are_reported_along_with_unparsable_lines(cli_env, tmp_path, session):
+    data = b'{"id": "broken"\n' + jsonl_bytes([{**ARTICLES[1], "products": ["NO-SUCH"]}])
+    result = import_bytes(tmp_path, "articles", data)
+    assert result.exit_code == 2
+    assert "line 1" in result.output and "line 2" in result.output
+    assert "NO-SUCH" in result.output
+    assert count(session, Article) == 0
+
+
+def test_unknown_parents_are_reported_along_with_invalid_lines(cli_env, tmp_path, session):
+    data = jsonl_bytes([{"id": "X", "name": ""}, {"id": "LP-1", "name": "LP", "parent": "NOPE"}])
+    result = import_bytes(tmp_path, "products", data)
+    assert result.exit_code == 2
+    assert "line 1" in result.output and "line 2" in result.output
+    assert "NOPE" in result.output
+    assert count(session, Product) == 0
+
+
+def test_invalid_utf8_is_reported_with_its_line_number(cli_env, tmp_path, session):
+    good = jsonl_bytes([ARTICLES[1]])
+    bad = json.dumps(ARTICLES[2]).encode().replace(b"Later", b"Lat\xff\xfer") + b"\n"
+    unknown = jsonl_bytes([{**ARTICLES[0], "products": ["NO-SUCH"]}])
+    result = import_bytes(tmp_path, "articles", good + bad + unknown)
+    assert result.exit_code == 2
+    assert "line 2" in result.output and "UTF-8" in result.output
+    assert "line 3" in result.output and "NO-SUCH" in result.output
+    assert count(session, Article) == 0
+
+
+def test_a_utf8_byte_order_mark_before_line_1_is_accepted(cli_env, tmp_path, session):
+    result = import_bytes(tmp_path, "products", b"\xef\xbb\xbf" + jsonl_bytes(PRODUCTS))
+    assert result.exit_code == 0, result.output
+    assert count(session, Product) == 2
+
+
+def test_a_parent_cycle_is_reported_as_a_cycle_with_its_lines(cli_env, tmp_path, session):
+    records = [
+        {"id": "PRINT", "name": "Printers"},
+        {"id": "A", "name": "A", "parent": "B"},
+        {"id": "B", "name": "B", "parent": "A"},
+        {"id": "SELF", "name": "Self", "parent": "SELF"},
+    ]
+    result = import_bytes(tmp_path, "products", jsonl_bytes(records))
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert "line 2: parent cycle" in output and "line 3: parent cycle" in output
+    assert "line 4: parent cycle" in output
+    assert "unknown parent" not in output
+    assert count(session, Product) == 0
+
+
+def test_a_file_that_closes_a_cycle_with_stored_products_is_refused(cli_env, tmp_path, session):
+    assert import_bytes(tmp_path, "products", jsonl_bytes(PRODUCTS)).exit_code == 0
+    result = import_bytes(tmp_path, "products", jsonl_bytes([{**PRODUCTS[0], "parent": "LP-2040"}]))
+    assert result.exit_code == 2
+    assert "line 1: parent cycle" in " ".join(result.output.split())

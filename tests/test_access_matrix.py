@@ -1,0 +1,424 @@
+"""Every route of the API and the portal, for every kind of caller, on what they may and may not
+see. Generated from the routing table: a route without a row here fails the build.
+
+A row lists probes (a request, and the callers allowed to make it); every other caller must be
+denied (401, 403, 404, or the portal's redirect to sign in), and nobody gets a server error.
+The callers act in the order of ACTORS, the least privileged first, so a write allowed to a
+later caller cannot hide a leak to an earlier one.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete
+
+from kb_service.access import BUILTIN_GROUPS
+from kb_service.accounts.models import AccessGroup
+from kb_service.app import create_app
+from kb_service.config import Settings
+from kb_service.db import Base, make_sessionmaker, session_scope
+from tests.builders import make_article, make_product, make_user
+from tests.portal.conftest import TOKEN_RE
+
+ACTORS = ("anonymous", "client", "other_client", "dispatcher", "engineer", "editor", "manager",
+          "admin")  # fmt: skip
+EVERYONE = frozenset(ACTORS)
+SIGNED_IN = EVERYONE - {"anonymous"}
+STAFF = frozenset({"dispatcher", "engineer", "editor", "manager", "admin"})
+CURATORS = frozenset({"editor", "manager", "admin"})
+WRITERS = CURATORS | {"engineer"}
+ADMINS = frozenset({"admin"})
+CLIENTS = frozenset({"client", "other_client"})
+PASSWORD = "correct horse"
+DENIED = {401, 403, 404}
+
+
+@dataclass
+class World:
+    """The callers, signed in through the API (bearer) and the portal (cookie), and the ids of
+    the resources the probes name."""
+
+    api: dict[str, TestClient]
+    portal: dict[str, TestClient]
+    ids: dict[str, object] = field(default_factory=dict)
+
+    def csrf(self, actor: str) -> str:
+        match = TOKEN_RE.search(self.portal[actor].get("/login").text)
+        assert match, "no CSRF token on /login"
+        return match.group(1)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request, and who may make it; `portal` probes run with the caller's cookie."""
+
+    method: str
+    url: str
+    allowed: frozenset[str]
+    body: Callable[[World, str], dict] | None = None
+    portal: bool = False
+    ends_sessions: bool = False  # the callers sign in again afterwards
+
+
+def _json(payload: Callable[[World, str], dict]):
+    return lambda world, actor: {"json": payload(world, actor)}
+
+
+def _form(fields: Callable[[World, str], dict] = lambda w, a: {}):
+    return lambda world, actor: {"data": {**fields(world, actor), "csrf_token": world.csrf(actor)}}
+
+
+def _patch(fields: Callable[[World, str], dict]):
+    def request(world, actor):
+        path = world.ids["patching"]
+        version = world.api["admin"].get(path).headers["ETag"]
+        return {"json": fields(world, actor), "headers": {"If-Match": version}}
+
+    return request
+
+
+def _slug(text: str) -> str:
+    return text.replace("_", "-")
+
+
+def _article(world, actor):
+    return {"id": f"new-{actor}", "title": "New", "body": "Text.", "language": "en"}
+
+
+def _product(world, actor):
+    return {"code": f"NEW-{actor.upper()}", "name": "New product"}
+
+
+def _ticket(world, actor):
+    ask = TOKEN_ASK.search(world.portal[actor].get("/ask").text).group(1)
+    return {"ask": ask, "subject": "Printer jams", "body": "It jams on every page.",
+            "email": "someone@example.test"}  # fmt: skip
+
+
+def _suggest(world, actor):
+    ask = TOKEN_ASK.search(world.portal[actor].get("/ask").text).group(1)
+    return {"ask": ask, "subject": "printer", "body": "printer jams"}
+
+
+TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
+
+ROUTES: dict[tuple[str, str], list[Probe]] = {
+    ("GET", "/openapi.json"): [Probe("GET", "/openapi.json", EVERYONE)],
+    ("GET", "/docs"): [Probe("GET", "/docs", EVERYONE)],
+    ("GET", "/docs/oauth2-redirect"): [Probe("GET", "/docs/oauth2-redirect", EVERYONE)],
+    ("GET", "/redoc"): [Probe("GET", "/redoc", EVERYONE)],
+    ("GET", "/api/v1/articles"): [Probe("GET", "/api/v1/articles", EVERYONE)],
+    ("GET", "/api/v1/articles/{article_id}"): [
+        Probe("GET", "/api/v1/articles/pub", EVERYONE),
+        Probe("GET", "/api/v1/articles/cust", CLIENTS | STAFF),
+        Probe("GET", "/api/v1/articles/prod", {"client"} | STAFF),
+        Probe("GET", "/api/v1/articles/int", STAFF),
+        Probe("GET", "/api/v1/articles/draft", CURATORS),
+    ],
+    ("POST", "/api/v1/articles"): [Probe("POST", "/api/v1/articles", WRITERS, _json(_article))],
+    ("PATCH", "/api/v1/articles/{article_id}"): [
+        Probe("PATCH", "/api/v1/articles/pub", CURATORS, _patch(lambda w, a: {"title": a})),
+        Probe("PATCH", "/api/v1/articles/int", CURATORS, _patch(lambda w, a: {"title": a})),
+    ],
+    ("POST", "/api/v1/articles/{article_id}/publish"): [
+        Probe("POST", "/api/v1/articles/to-publish/publish", CURATORS),
+    ],
+    ("POST", "/api/v1/articles/{article_id}/archive"): [
+        Probe("POST", "/api/v1/articles/to-archive/archive", CURATORS),
+    ],
+    ("GET", "/api/v1/articles/{article_id}/versions"): [
+        # Readers see the versions they could have read (test_articles_api checks which).
+        Probe("GET", "/api/v1/articles/pub/versions", EVERYONE),
+        Probe("GET", "/api/v1/articles/int/versions", STAFF),
+    ],
+    ("GET", "/api/v1/categories"): [Probe("GET", "/api/v1/categories", EVERYONE)],
+    ("POST", "/api/v1/categories"): [
+        Probe(
+            "POST",
+            "/api/v1/categories",
+            CURATORS,
+            _json(lambda w, a: {"slug": f"cat-{a}".replace("_", "-"), "name": a}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/products"): [Probe("GET", "/api/v1/products", EVERYONE)],
+    ("GET", "/api/v1/products/{code}"): [Probe("GET", "/api/v1/products/LP-2040", EVERYONE)],
+    ("POST", "/api/v1/products"): [Probe("POST", "/api/v1/products", CURATORS, _json(_product))],
+    ("PUT", "/api/v1/products/{code}"): [
+        Probe(
+            "PUT",
+            "/api/v1/products/LP-2040",
+            CURATORS,
+            _json(lambda w, a: {"code": "LP-2040", "name": f"LaserPrint by {a}"}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/groups"): [Probe("GET", "/api/v1/groups", STAFF)],
+    ("POST", "/api/v1/groups"): [
+        Probe(
+            "POST",
+            "/api/v1/groups",
+            ADMINS,
+            _json(lambda w, a: {"name": f"group-{a}".replace("_", "-")}),
+        ),
+    ],
+    ("GET", "/api/v1/users"): [Probe("GET", "/api/v1/users", ADMINS)],
+    ("POST", "/api/v1/users"): [
+        Probe(
+            "POST",
+            "/api/v1/users",
+            ADMINS,
+            _json(lambda w, a: {"email": f"new-{a}@example.test", "name": a}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/users/me"): [Probe("GET", "/api/v1/users/me", SIGNED_IN)],
+    ("PATCH", "/api/v1/users/{user_id}"): [
+        Probe("PATCH", "/api/v1/users/{engineer_id}", ADMINS, _json(lambda w, a: {"name": a})),
+    ],
+    ("POST", "/api/v1/users/me/password"): [
+        Probe(
+            "POST",
+            "/api/v1/users/me/password",
+            SIGNED_IN,
+            _json(lambda w, a: {"current": PASSWORD, "new": PASSWORD}),
+            ends_sessions=True,
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/search"): [Probe("GET", "/api/v1/search?q=printer", EVERYONE)],
+    ("GET", "/api/v1/suggest"): [Probe("GET", "/api/v1/suggest?q=pri", EVERYONE)],
+    ("POST", "/api/v1/search/{search_id}/click"): [
+        Probe(
+            "POST",
+            "/api/v1/search/{client_search}/click",
+            {"client"},
+            _json(lambda w, a: {"article_id": "pub"}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/"): [Probe("GET", "/", EVERYONE, portal=True)],
+    ("GET", "/suggest"): [Probe("GET", "/suggest?q=pri", EVERYONE, portal=True)],
+    ("GET", "/search"): [Probe("GET", "/search?q=printer", EVERYONE, portal=True)],
+    ("GET", "/articles/{article_id}"): [
+        Probe("GET", "/articles/pub", EVERYONE, portal=True),
+        Probe("GET", "/articles/cust", CLIENTS | STAFF, portal=True),
+        Probe("GET", "/articles/prod", {"client"} | STAFF, portal=True),
+        Probe("GET", "/articles/int", STAFF, portal=True),
+        Probe("GET", "/articles/draft", CURATORS, portal=True),
+    ],
+    ("POST", "/articles/{article_id}/feedback"): [
+        Probe(
+            "POST",
+            "/articles/pub/feedback",
+            EVERYONE,
+            _form(lambda w, a: {"helpful": "yes"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/articles/int/feedback",
+            STAFF,
+            _form(lambda w, a: {"helpful": "yes"}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("GET", "/products/{code}"): [Probe("GET", "/products/LP-2040", EVERYONE, portal=True)],
+    ("GET", "/ask"): [Probe("GET", "/ask", EVERYONE, portal=True)],
+    ("POST", "/ask/suggest"): [
+        Probe("POST", "/ask/suggest", EVERYONE, _form(_suggest), portal=True),
+        Probe(
+            "POST",
+            "/ask/suggest",
+            frozenset(),
+            _form(lambda w, a: {"ask": w.ids["foreign_ask"]}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("GET", "/ask/{token}/open/{article_id}"): [
+        Probe("GET", "/ask/{foreign_ask}/open/pub", frozenset(), portal=True),
+    ],
+    ("POST", "/ask/{token}/solved"): [
+        Probe(
+            "POST",
+            "/ask/{foreign_ask}/solved",
+            frozenset(),
+            _form(lambda w, a: {"article_id": "pub"}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("POST", "/ask"): [Probe("POST", "/ask", EVERYONE, _form(_ticket), portal=True)],
+    ("GET", "/login"): [Probe("GET", "/login", EVERYONE, portal=True)],
+    ("POST", "/login"): [
+        Probe(
+            "POST",
+            "/login",
+            SIGNED_IN,
+            _form(lambda w, a: {"email": f"{a}@matrix.test", "password": PASSWORD}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("POST", "/logout"): [
+        Probe("POST", "/logout", EVERYONE, _form(), portal=True, ends_sessions=True),
+    ],
+    ("POST", "/language"): [
+        Probe("POST", "/language", EVERYONE, _form(lambda w, a: {"locale": "en"}), portal=True),
+    ],
+    ("GET", "/tickets"): [Probe("GET", "/tickets", SIGNED_IN, portal=True)],
+    ("GET", "/tickets/{number}"): [
+        Probe("GET", "/tickets/{client_ticket}", {"client"} | STAFF, portal=True),
+    ],
+    ("POST", "/tickets/{number}/{action}"): [
+        Probe(
+            "POST",
+            "/tickets/{client_ticket}/reply",
+            {"client"},
+            _form(lambda w, a: {"body": "More detail"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/tickets/{client_ticket}/answer",
+            STAFF,
+            _form(lambda w, a: {"body": "Try this"}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("GET", "/tickets/{number}/attachments/{attachment_id}"): [
+        Probe(
+            "GET",
+            "/tickets/{client_ticket}/attachments/{attachment}",
+            {"client"} | STAFF,
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("GET", "/console"): [Probe("GET", "/console", STAFF, portal=True)],
+}
+
+
+def routes(app) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, through included routers."""
+
+    def walk(entries, prefix=""):
+        for route in entries:
+            if hasattr(route, "original_router"):  # a router included with a prefix
+                yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
+            elif getattr(route, "methods", None):
+                for method in route.methods - {"HEAD"}:
+                    yield method, prefix + route.path
+
+    return set(walk(app.routes))
+
+
+@pytest.fixture(scope="module")
+def world(engine, database_url, tmp_path_factory):
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("matrix"),
+        database_url=database_url,
+        secret_key="matrix-secret-key-0123456789abcdef",
+        feed_interval=0.05,
+    )
+    sessions = make_sessionmaker(engine)
+    ids = _seed(sessions)
+    app = create_app(settings)
+    clients = []
+    with TestClient(app) as probe:  # starting it indexes the seeded articles
+        api, portal = {}, {}
+        for actor in ACTORS:
+            api[actor] = TestClient(app)
+            portal[actor] = TestClient(app, follow_redirects=False)
+            clients += [api[actor], portal[actor]]
+            if actor != "anonymous":
+                api[actor].headers["Authorization"] = f"Bearer {ids['tokens'][actor]}"
+                _sign_in(portal[actor], actor)
+        world = World(api, portal, ids)
+        _searches_and_tickets(world, probe)
+        yield world
+    for client in clients:
+        client.close()
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table is AccessGroup.__table__:
+                connection.execute(delete(table).where(AccessGroup.name.not_in(BUILTIN_GROUPS)))
+            else:
+                connection.execute(delete(table))
+
+
+def _seed(sessions) -> dict:
+    from kb_service.accounts import service as accounts
+
+    with session_scope(sessions) as s:
+        make_product(s, "LP-2040", name="LaserPrint 2040")
+        tokens, users = {}, {}
+        for actor in ACTORS[1:]:
+            role = "client" if actor in CLIENTS else actor
+            organisation = {"client": "Org A", "other_client": "Org B"}.get(actor)
+            users[actor] = make_user(s, [role], organisation, email=f"{actor}@matrix.test")
+            tokens[actor] = accounts.create_token(s, users[actor])
+        accounts.give_products(s, accounts.get_or_create_organisation(s, "Org A"), ["LP-2040"])
+        make_article(s, id="pub", title="Printer jams on every page", body="Open the tray.")
+        make_article(s, id="cust", title="Printer firmware", groups=["customers"])
+        make_article(s, id="prod", title="Printer owners", groups=["product:LP-2040"])
+        make_article(s, id="int", title="Printer service menu", groups=["internal"])
+        make_article(s, id="draft", title="Printer draft", status="draft")
+        make_article(s, id="to-publish", title="Waiting", status="draft")
+        make_article(s, id="to-archive", title="Old printer")
+        return {"tokens": tokens, "engineer_id": users["engineer"].id}
+
+
+def _sign_in(client: TestClient, actor: str) -> None:
+    token = TOKEN_RE.search(client.get("/login").text).group(1)
+    form = {"email": f"{actor}@matrix.test", "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=form).status_code == 303
+
+
+def _searches_and_tickets(world: World, probe: TestClient) -> None:
+    """A search of the client's, a ticket with an attachment, an ask form of someone else's."""
+    client = world.portal["client"]
+    found = world.api["client"].get("/api/v1/search", params={"q": "printer"}).json()
+    world.ids["client_search"] = found["search_id"]
+    data = {**_ticket(world, "client"), "csrf_token": world.csrf("client")}
+    files = {"attachments": ("log.txt", b"log", "text/plain")}
+    made = client.post("/ask", data=data, files=files)
+    assert made.status_code == 303, made.text
+    world.ids["client_ticket"] = made.headers["location"].rstrip("/").rsplit("/", 1)[-1]
+    page = client.get(f"/tickets/{world.ids['client_ticket']}").text
+    world.ids["attachment"] = re.search(r"/attachments/(\d+)", page).group(1)
+    world.ids["foreign_ask"] = TOKEN_ASK.search(probe.get("/ask").text).group(1)
+
+
+def test_every_route_has_a_row_and_every_row_a_route(app):
+    served = routes(app)
+    assert len(served) > 40, "the route walk found too few routes: has FastAPI changed?"
+    missing = sorted(served - ROUTES.keys())
+    assert not missing, f"routes without a row in the access matrix: {missing}"
+    assert not sorted(ROUTES.keys() - served), "rows for routes that no longer exist"
+
+
+def _denied(response, probe: Probe) -> bool:
+    if response.status_code in DENIED:
+        return True
+    location = response.headers.get("location", "")
+    return (
+        probe.portal
+        and response.status_code == 303
+        and location.startswith(("/login", "http://testserver/login"))
+    )
+
+
+@pytest.mark.parametrize("key", list(ROUTES), ids=[f"{m} {p}" for m, p in ROUTES])
+def test_access_matrix(world, key):
+    failures = []
+    for probe in ROUTES[key]:
+        url = probe.url.format(**{k: v for k, v in world.ids.items() if k != "tokens"})
+        world.ids["patching"] = url
+        for actor in ACTORS:
+            client = (world.portal if probe.portal else world.api)[actor]
+            kwargs = probe.body(world, actor) if probe.body else {}
+            response = client.request(probe.method, url, **kwargs)
+            allowed, denied = actor in probe.allowed, _denied(response, probe)
+            if response.status_code >= 500 or allowed == denied:
+                expected = "allowed" if allowed else "denied"
+                failures.append(f"{actor}: {probe.method} {url} -> {response.status_code}, "
+                                f"expected {expected}")  # fmt: skip
+            if probe.ends_sessions and actor != "anonymous":
+                _sign_in(world.portal[actor], actor)
+    assert not failures, "\n".join(failures)
