@@ -3,7 +3,7 @@
 import secrets
 
 from pydantic import ValidationError
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from kb_service.access import Viewer
@@ -215,11 +215,12 @@ def _attachment(upload: Upload) -> TicketAttachment:
 
 
 def _requested_by(session: Session, viewer: Viewer):
-    """The viewer's own tickets, and those opened without signing in from the same address."""
+    """The tickets the viewer opened signed in.
+
+    Not those sent anonymously with the viewer's address: anyone can type an address, and
+    such a ticket would plant a stranger's text in this account. It may join the account
+    only once the address is confirmed by a link sent to it (with the desk's e-mail).
+    """
     if viewer.user_id is None:
         return false()
-    user = session.get(User, viewer.user_id)
-    anonymous_same_address = and_(
-        Ticket.requester_id.is_(None), Ticket.requester_email == user.email
-    )
-    return or_(Ticket.requester_id == viewer.user_id, anonymous_same_address)
+    return Ticket.requester_id == viewer.user_id
