@@ -1,7 +1,7 @@
 """Request dependencies: the session (the request owns the transaction), the viewer and the
 search service. The API routes and the portal's pages both take them from here."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -37,6 +37,19 @@ def get_search(request: Request) -> SearchService:
 
 
 SearchDep = Annotated[SearchService, Depends(get_search)]
+
+
+# The portal's route that shows an article: the API links to it by name, not by a path.
+ARTICLE_PAGE = "portal.article"
+ArticleLinks = Callable[[str], str]
+
+
+def get_article_links(request: Request) -> ArticleLinks:
+    """The page URL of an article id, as the router builds it."""
+    return lambda article_id: request.app.url_path_for(ARTICLE_PAGE, article_id=article_id)
+
+
+ArticleLinksDep = Annotated[ArticleLinks, Depends(get_article_links)]
 
 
 def _authorization(request: Request) -> str:

@@ -17,14 +17,21 @@ from kb_service.articles.schemas import (
     CategoryOut,
     VersionOut,
 )
-from kb_service.deps import OptionalVersionDep, SessionDep, VersionDep, ViewerDep
+from kb_service.deps import (
+    ArticleLinks,
+    ArticleLinksDep,
+    OptionalVersionDep,
+    SessionDep,
+    VersionDep,
+    ViewerDep,
+)
 from kb_service.errors import Forbidden
 from kb_service.hostile_input import DB_INT_MAX
 
 router = APIRouter(tags=["articles"])
 
 
-def summary(article: Article) -> dict:
+def summary(links: ArticleLinks, article: Article) -> dict:
     return {
         "id": article.id,
         "title": article.title,
@@ -35,14 +42,14 @@ def summary(article: Article) -> dict:
         "groups": article.group_names,
         "category": article.category.slug if article.category else None,
         "updated_at": article.updated_at,
-        "url": f"/articles/{article.id}",
+        "url": links(article.id),
     }
 
 
-def detail(article: Article, response: Response) -> ArticleOut:
+def detail(links: ArticleLinks, article: Article, response: Response) -> ArticleOut:
     response.headers["ETag"] = f'"{article.version}"'
     return ArticleOut(
-        **summary(article),
+        **summary(links, article),
         body=article.body_md,
         html=article.body_html,
         tags=sorted(t.name for t in article.tags),
@@ -54,6 +61,7 @@ def detail(article: Article, response: Response) -> ArticleOut:
 
 @router.get("/articles", response_model=ArticlePage)
 def list_articles(
+    links: ArticleLinksDep,
     session: SessionDep,
     viewer: ViewerDep,
     status_: Annotated[
@@ -75,19 +83,31 @@ def list_articles(
         limit=limit,
         offset=offset,
     )
-    return ArticlePage(total=total, items=[ArticleSummary(**summary(a)) for a in items])
+    return ArticlePage(total=total, items=[ArticleSummary(**summary(links, a)) for a in items])
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut)
-def get_article(article_id: str, session: SessionDep, viewer: ViewerDep, response: Response):
-    return detail(service.get_article(session, viewer, article_id), response)
+def get_article(
+    article_id: str,
+    session: SessionDep,
+    viewer: ViewerDep,
+    response: Response,
+    links: ArticleLinksDep,
+):
+    return detail(links, service.get_article(session, viewer, article_id), response)
 
 
 @router.post("/articles", response_model=ArticleOut, status_code=status.HTTP_201_CREATED)
-def create_article(data: ArticleCreate, session: SessionDep, viewer: ViewerDep, response: Response):
+def create_article(
+    data: ArticleCreate,
+    session: SessionDep,
+    viewer: ViewerDep,
+    response: Response,
+    links: ArticleLinksDep,
+):
     article = service.create_article(session, viewer, data)
     response.headers["Location"] = f"/api/v1/articles/{article.id}"
-    return detail(service.get_article(session, viewer, article.id), response)
+    return detail(links, service.get_article(session, viewer, article.id), response)
 
 
 @router.patch("/articles/{article_id}", response_model=ArticleOut)
@@ -98,9 +118,10 @@ def update_article(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
+    links: ArticleLinksDep,
 ):
     article = service.update_article(session, viewer, article_id, data, version)
-    return detail(article, response)
+    return detail(links, article, response)
 
 
 @router.post("/articles/{article_id}/publish", response_model=ArticleOut)
@@ -110,8 +131,11 @@ def publish_article(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
+    links: ArticleLinksDep,
 ):
-    return detail(service.set_status(session, viewer, article_id, "published", version), response)
+    return detail(
+        links, service.set_status(session, viewer, article_id, "published", version), response
+    )
 
 
 @router.post("/articles/{article_id}/archive", response_model=ArticleOut)
@@ -121,8 +145,11 @@ def archive_article(
     session: SessionDep,
     viewer: ViewerDep,
     response: Response,
+    links: ArticleLinksDep,
 ):
-    return detail(service.set_status(session, viewer, article_id, "archived", version), response)
+    return detail(
+        links, service.set_status(session, viewer, article_id, "archived", version), response
+    )
 
 
 @router.get("/articles/{article_id}/versions", response_model=list[VersionOut])

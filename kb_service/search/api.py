@@ -2,17 +2,15 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
-from kb_service.deps import SearchDep, SessionDep, ViewerDep
+from kb_service.deps import ArticleLinks, ArticleLinksDep, SearchDep, SessionDep, ViewerDep
 from kb_service.hostile_input import DB_INT_MAX
 from kb_service.search import service
 from kb_service.search.snippets import snippet_html
 
 router = APIRouter(tags=["search"])
-# The portal's route that shows an article: results link to it by name, not by a path here.
-ARTICLE_PAGE = "portal.article"
 
 
 class ResultOut(BaseModel):
@@ -52,7 +50,7 @@ class ClickIn(BaseModel):
 
 @router.get("/search", response_model=SearchOut)
 def search(
-    request: Request,
+    links: ArticleLinksDep,
     session: SessionDep,
     search: SearchDep,
     viewer: ViewerDep,
@@ -79,7 +77,7 @@ def search(
         query=result.query,
         total=result.total,
         results=[
-            ResultOut(**_hit(request, h), snippet=snippet_html(h.snippet), score=round(h.score, 4))
+            ResultOut(**_hit(links, h), snippet=snippet_html(h.snippet), score=round(h.score, 4))
             for h in result.hits
         ],
         facets={k: [FacetOut(value=v, count=c) for v, c in vs] for k, vs in result.facets.items()},
@@ -90,14 +88,14 @@ def search(
 
 @router.get("/suggest", response_model=list[SuggestionOut])
 def suggest(
-    request: Request,
+    links: ArticleLinksDep,
     search: SearchDep,
     viewer: ViewerDep,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ):
     hits = search.suggest(viewer, q, limit)
-    return [SuggestionOut(id=h.id, title=h.title, url=_page_of(request, h.id)) for h in hits]
+    return [SuggestionOut(id=h.id, title=h.title, url=links(h.id)) for h in hits]
 
 
 @router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
@@ -110,15 +108,11 @@ def click(
     service.record_click(session, viewer, search_id, data.article_id, data.visit)
 
 
-def _page_of(request: Request, article_id: str) -> str:
-    return request.app.url_path_for(ARTICLE_PAGE, article_id=article_id)
-
-
-def _hit(request: Request, hit) -> dict:
+def _hit(links: ArticleLinks, hit) -> dict:
     return {
         "id": hit.id,
         "title": hit.title,
-        "url": _page_of(request, hit.id),
+        "url": links(hit.id),
         "language": hit.language,
         "products": list(hit.products),
     }
