@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 
-from kb_service.deps import SearchDep, SessionDep, ViewerDep
+from kb_service.deps import ActivityDep, SearchDep, SessionDep, ViewerDep
 from kb_service.search import service
 
 router = APIRouter(tags=["search"])
@@ -99,8 +99,10 @@ def suggest(
 
 
 @router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
-def click(search_id: int, data: ClickIn, session: SessionDep, viewer: ViewerDep):
-    service.record_click(session, viewer, search_id, data.article_id, data.visit)
+def click(
+    search_id: int, data: ClickIn, session: SessionDep, activity: ActivityDep, viewer: ViewerDep
+):
+    service.record_click(session, activity, viewer, search_id, data.article_id, data.visit)
 
 
 def _page_of(request: Request, article_id: str) -> str:

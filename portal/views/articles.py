@@ -51,11 +51,11 @@ def feedback(
 def article_page(page: Page, article_id: str, search_id: int | None) -> ArticlePage:
     """A visible article, counted as viewed (and as the click of search ``search_id``)."""
     article = get_article(page.db, page.viewer, article_id)
-    record_view(page.db, page.viewer, article.id, page.visit_id)
+    record_view(page.activity, page.viewer, article.id, page.visit_id)
     if search_id is not None:
         # A stale or foreign search id in a shared link: the view still counts, the click not.
         with suppress(NotFound):
-            record_click(page.db, page.viewer, search_id, article.id, page.visit_id)
+            record_click(page.db, page.activity, page.viewer, search_id, article.id, page.visit_id)
     about = " ".join([article.title, *(t.name for t in article.tags)])
     related = page.search.similar(
         page.viewer, about, limit=RELATED, exclude=frozenset({article.id})
