@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from indexer.index import SearchIndex
 from kb_service.accounts.api import router as accounts_router
 from kb_service.accounts.sessions import LIFETIME as SESSION_LIFETIME
+from kb_service.activity import ActivityLog
 from kb_service.articles.api import router as articles_router
 from kb_service.articles.models import Article
 from kb_service.body_limit import BodyLimit
@@ -109,7 +110,8 @@ async def _lifespan(app: FastAPI):
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate_schema(app.state.engine)
     index = SearchIndex(settings.index_path)
-    app.state.search = SearchService(index)
+    app.state.activity = activity = ActivityLog(app.state.sessions, settings.activity_interval)
+    app.state.search = SearchService(index, activity)
     if index.position == 0 and _published_count(app) > 0:
         log.info("index is empty: rebuilding it from the database")
         rebuild(index, app.state.sessions)
@@ -118,9 +120,11 @@ async def _lifespan(app: FastAPI):
     )
     app.state.feed = feed
     feed.start()
+    activity.start()
     try:
         yield
     finally:
+        activity.stop()
         feed.stop()
         index.close()
         app.state.engine.dispose()

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     feed_interval: float = Field(
         0.2, description="Seconds between outbox polls of the index feed when idle."
     )
+    activity_interval: float = Field(
+        1.0,
+        description="Seconds between writes of queued searches, views and token use; a crash "
+        "loses at most this much of them.",
+    )
     embedded_worker: bool = Field(
         True,
         description="Feed the index from a thread of `spravka serve`; false with `spravka worker`.",

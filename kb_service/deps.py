@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from kb_service.access import ANONYMOUS, Viewer
 from kb_service.accounts.service import user_for_token, viewer_for
 from kb_service.accounts.sessions import user_for_session
+from kb_service.activity import ActivityLog
 from kb_service.browser_session import check_csrf, sign_out, signed_in_token
 from kb_service.config import Settings
 from kb_service.db import session_scope, utcnow
@@ -52,16 +53,24 @@ def get_article_links(request: Request) -> ArticleLinks:
 ArticleLinksDep = Annotated[ArticleLinks, Depends(get_article_links)]
 
 
+def get_activity(request: Request) -> ActivityLog:
+    return request.app.state.activity
+
+
+ActivityDep = Annotated[ActivityLog, Depends(get_activity)]
+
+
 def _authorization(request: Request) -> str:
     return request.headers.get("authorization", "").strip()
 
 
-def get_viewer(request: Request, session: SessionDep) -> Viewer:
+def get_viewer(request: Request, session: SessionDep, activity: ActivityDep) -> Viewer:
     """Bearer token, then the portal's session cookie; otherwise anonymous."""
     header = _authorization(request)
     if header:
         scheme, _, token = header.partition(" ")
-        user = user_for_token(session, token.strip()) if scheme.lower() == "bearer" else None
+        bearer = scheme.lower() == "bearer"
+        user = user_for_token(session, token.strip(), activity, utcnow()) if bearer else None
         if user is None:
             raise Unauthorized("invalid or revoked bearer token")
         return viewer_for(session, user)

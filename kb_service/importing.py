@@ -14,12 +14,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from kb_service.accounts.service import get_or_create_group
-from kb_service.articles import service as articles
+from kb_service.articles import bulk
 from kb_service.articles.schemas import ArticleImport
 from kb_service.catalogue.models import Product
 from kb_service.catalogue.schemas import ProductImport
 from kb_service.catalogue.service import save_product
+from kb_service.db import utcnow
 from kb_service.errors import Invalid
 
 Progress = Callable[[int], None]
@@ -199,21 +199,18 @@ def _save_products(
 def _save_articles(
     session: Session, records: list[tuple[int, ArticleImport]], progress: Progress | None
 ) -> ImportReport:
-    for name in sorted({g for _, r in records for g in (r.groups or [])}):
-        get_or_create_group(session, name)
-    report = ImportReport(read=len(records))
-    existing = set(session.scalars(select(articles.Article.id)))
-    for _, record in records:
-        changed = articles.save_imported(session, record)
-        if not changed:
-            report.unchanged += 1
-        elif record.id in existing:
-            report.updated += 1
-        else:
-            report.created += 1
-        if progress:
-            progress(1)
-    return report
+    """Create or update articles by id; named access groups are created as needed."""
+    return _write_articles(session, [r for _, r in records], progress)
+
+
+def _write_articles(
+    session: Session, records: list[ArticleImport], progress: Progress | None
+) -> ImportReport:
+    """Prepare every article without a lock, then write them all in one short step."""
+    now = utcnow()
+    plan = bulk.prepare(session, records, now, progress)
+    bulk.write(session, plan, now)
+    return ImportReport(read=len(records), **bulk.counts(plan))
 
 
 PRODUCTS = Importer(ProductImport, product_errors, _save_products)

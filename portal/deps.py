@@ -8,9 +8,10 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from kb_service.access import Viewer
+from kb_service.activity import ActivityLog
 from kb_service.browser_session import VISIT
 from kb_service.config import Settings
-from kb_service.deps import SearchDep, SessionDep, SettingsDep, ViewerDep
+from kb_service.deps import ActivityDep, SearchDep, SessionDep, SettingsDep, ViewerDep
 from kb_service.search.service import SearchService
 
 
@@ -21,6 +22,7 @@ class Page:
     viewer: Viewer
     settings: Settings
     search: SearchService
+    activity: ActivityLog  # where views and clicks are queued
 
     @property
     def visit_id(self) -> str:
@@ -40,9 +42,14 @@ def visit_id(request: Request) -> str:
 
 
 def get_page(
-    request: Request, db: SessionDep, viewer: ViewerDep, settings: SettingsDep, search: SearchDep
+    request: Request,
+    db: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    search: SearchDep,
+    activity: ActivityDep,
 ) -> Page:
-    return Page(request=request, db=db, viewer=viewer, settings=settings, search=search)
+    return Page(request, db, viewer, settings, search, activity)
 
 
 PageDep = Annotated[Page, Depends(get_page)]

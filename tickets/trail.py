@@ -26,7 +26,7 @@ def visit_trail(session: Session, ask: AskVisit, now: datetime) -> dict:
     searches = session.scalars(
         select(SearchEvent)
         .where(SearchEvent.visit_id == ask.visit_id, SearchEvent.created_at >= since)
-        .order_by(SearchEvent.id)
+        .order_by(SearchEvent.created_at, SearchEvent.id)
         .limit(MAX_STEPS)
     ).all()
     views = session.execute(

@@ -1,8 +1,8 @@
 """Article views and feedback votes, each tied to the portal visit they happened in."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb_service.db import Base, UTCDateTime, utcnow
@@ -24,6 +24,22 @@ class ArticleView(Base):
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ArticleDailyViews(Base):
+    """Views of an article on one UTC day, added to by each batch of views.
+
+    The home page's most read articles sum at most 30 of these per article instead of every
+    view of 30 days (0.07 s, growing to 0.5 s at 300,000 views, on every home page).
+    """
+
+    __tablename__ = "article_daily_view"
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    views: Mapped[int] = mapped_column(Integer)
 
 
 class ArticleFeedback(Base):

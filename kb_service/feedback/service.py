@@ -6,23 +6,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb_service.access import Viewer, article_filter
+from kb_service.activity import ActivityLog
 from kb_service.articles.models import Article
 from kb_service.articles.service import LOAD, get_article
 from kb_service.db import utcnow
-from kb_service.feedback.models import ArticleFeedback, ArticleView
+from kb_service.feedback.models import ArticleDailyViews, ArticleFeedback
 
 MAX_COMMENT = 4000
 
 
-def record_view(session: Session, viewer: Viewer, article_id: str, visit_id: str | None) -> None:
+def record_view(
+    activity: ActivityLog, viewer: Viewer, article_id: str, visit_id: str | None
+) -> None:
     """Remember that the viewer opened a (visible) article in this visit."""
-    session.add(
-        ArticleView(
-            article_id=article_id,
-            visit_id=visit_id,
-            viewer_kind=viewer.kind,
-            user_id=viewer.user_id,
-        )
+    activity.view(
+        article_id=article_id,
+        visit_id=visit_id,
+        viewer_kind=viewer.kind,
+        user_id=viewer.user_id,
+        created_at=utcnow(),
     )
 
 
@@ -65,12 +67,12 @@ def vote_of_visit(session: Session, article_id: str, visit_id: str) -> ArticleFe
 def popular_articles(
     session: Session, viewer: Viewer, *, limit: int = 6, now: datetime | None = None, days: int = 30
 ) -> list[Article]:
-    """The visible published articles opened most often in the last `days` days."""
-    since = (now or utcnow()) - timedelta(days=days)
+    """The visible published articles opened most often in the last `days` UTC days."""
+    since = (now or utcnow()).date() - timedelta(days=days - 1)
     views = (
-        select(ArticleView.article_id, func.count().label("views"))
-        .where(ArticleView.created_at >= since)
-        .group_by(ArticleView.article_id)
+        select(ArticleDailyViews.article_id, func.sum(ArticleDailyViews.views).label("views"))
+        .where(ArticleDailyViews.day >= since)
+        .group_by(ArticleDailyViews.article_id)
         .subquery()
     )
     query = (

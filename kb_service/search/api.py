@@ -5,12 +5,20 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
-from kb_service.deps import ArticleLinks, ArticleLinksDep, SearchDep, SessionDep, ViewerDep
-from kb_service.hostile_input import DB_INT_MAX
+from kb_service.activity import MAX_SEARCH_ID
+from kb_service.deps import (
+    ActivityDep,
+    ArticleLinks,
+    ArticleLinksDep,
+    SearchDep,
+    SessionDep,
+    ViewerDep,
+)
 from kb_service.search import service
 from kb_service.search.snippets import snippet_html
 
 router = APIRouter(tags=["search"])
+SearchId = Annotated[int, Path(ge=1, le=MAX_SEARCH_ID)]
 
 
 class ResultOut(BaseModel):
@@ -100,12 +108,13 @@ def suggest(
 
 @router.post("/search/{search_id}/click", status_code=status.HTTP_204_NO_CONTENT)
 def click(
-    search_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
+    search_id: SearchId,
     data: ClickIn,
     session: SessionDep,
+    activity: ActivityDep,
     viewer: ViewerDep,
 ):
-    service.record_click(session, viewer, search_id, data.article_id, data.visit)
+    service.record_click(session, activity, viewer, search_id, data.article_id, data.visit)
 
 
 def _hit(links: ArticleLinks, hit) -> dict:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb_service.db import Base, UTCDateTime, utcnow
@@ -11,7 +11,10 @@ from kb_service.db import Base, UTCDateTime, utcnow
 class SearchEvent(Base):
     __tablename__ = "search_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, made by kb_service.activity when the search is queued (not by the database).
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     # Groups the searches and views of one portal visit (the ask-form trail, KCS measures).
     visit_id: Mapped[str | None] = mapped_column(String(64), index=True)
     viewer_kind: Mapped[str] = mapped_column(String(16))

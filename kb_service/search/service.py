@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from indexer import search as engine
 from indexer.index import SearchIndex
 from kb_service.access import Viewer, article_filter
+from kb_service.activity import ActivityLog
 from kb_service.articles.models import Article
 from kb_service.db import utcnow
 from kb_service.errors import NotFound
@@ -22,8 +23,9 @@ SearchResult = engine.SearchResult
 class SearchService:
     """The article index of this process, searched within what each viewer may see."""
 
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SearchIndex, activity: ActivityLog | None = None) -> None:
         self.index = index
+        self.activity = activity  # where searches are recorded; None records nothing (benches)
 
     def search(
         self,
@@ -50,8 +52,8 @@ class SearchService:
             category=category,
         )
         event_id = None
-        if offset == 0:
-            event_id = _record_search(session, viewer, query, result.total, visit_id)
+        if offset == 0 and self.activity is not None:
+            event_id = _record_search(self.activity, viewer, query, result.total, visit_id)
         return result, event_id
 
     def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[Hit]:
@@ -76,42 +78,41 @@ class SearchService:
 
 
 def _record_search(
-    session: Session, viewer: Viewer, query: str, total: int, visit_id: str | None
+    activity: ActivityLog, viewer: Viewer, query: str, total: int, visit_id: str | None
 ) -> int | None:
     normalised = engine.normalise_query(query)[:500]
     if not normalised:
         return None
-    event = SearchEvent(
+    return activity.search(
         visit_id=visit_id,
         viewer_kind=viewer.kind,
         user_id=viewer.user_id,
         query=normalised,
         result_count=total,
+        created_at=utcnow(),
     )
-    session.add(event)
-    session.flush()
-    return event.id
 
 
 def record_click(
-    session: Session, viewer: Viewer, event_id: int, article_id: str, visit_id: str | None = None
+    session: Session,
+    activity: ActivityLog,
+    viewer: Viewer,
+    event_id: int,
+    article_id: str,
+    visit_id: str | None = None,
 ) -> None:
     """Remember which visible article a search led to; only its own searcher may say so."""
-    event = session.get(SearchEvent, event_id)
-    # Ids are sequential: without the visit check, anyone could click anonymous searches,
-    # and a search made with neither a user nor a visit has nobody who can prove it was theirs.
-    foreign = (
-        event is None
-        or (event.user_id is None and event.visit_id is None)
-        or event.user_id != viewer.user_id
-        or event.visit_id != visit_id
-    )
-    if foreign:
+    owner = activity.search_owner(event_id)
+    if owner is None:
+        event = session.get(SearchEvent, event_id)
+        owner = (event.user_id, event.visit_id) if event is not None else None
+    # Without the visit check, anyone who saw an anonymous search's id could click it; and a
+    # search made with neither a user nor a visit has nobody who can prove it was theirs.
+    if owner is None or owner == (None, None) or owner != (viewer.user_id, visit_id):
         raise NotFound(f"no search {event_id}")
     visible = session.scalar(
         select(Article.id).where(Article.id == article_id, article_filter(viewer))
     )
     if visible is None:
         raise NotFound(f"no article {article_id!r}")
-    event.clicked_article_id = article_id
-    event.clicked_at = utcnow()
+    activity.click(event_id, article_id, utcnow())

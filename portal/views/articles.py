@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
 
+from kb_service.activity import MAX_SEARCH_ID
 from kb_service.articles.models import Article
 from kb_service.articles.service import get_article
 from kb_service.errors import NotFound
 from kb_service.feedback.models import ArticleFeedback
 from kb_service.feedback.service import record_view, record_vote, vote_of_visit
-from kb_service.hostile_input import DB_INT_MAX
 from kb_service.search.service import Hit, record_click
 from portal.deps import Page, PageDep
 from portal.templating import render
@@ -30,7 +30,7 @@ class ArticlePage:
 
 @router.get("/articles/{article_id}", name="portal.article")
 def show(
-    page: PageDep, article_id: str, s: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None
+    page: PageDep, article_id: str, s: Annotated[int | None, Query(ge=1, le=MAX_SEARCH_ID)] = None
 ):
     return render(page.request, "articles/show.html", **vars(article_page(page, article_id, s)))
 
@@ -54,11 +54,11 @@ def feedback(
 def article_page(page: Page, article_id: str, search_id: int | None) -> ArticlePage:
     """A visible article, counted as viewed (and as the click of search ``search_id``)."""
     article = get_article(page.db, page.viewer, article_id)
-    record_view(page.db, page.viewer, article.id, page.visit_id)
+    record_view(page.activity, page.viewer, article.id, page.visit_id)
     if search_id is not None:
         # A stale or foreign search id in a shared link: the view still counts, the click not.
         with suppress(NotFound):
-            record_click(page.db, page.viewer, search_id, article.id, page.visit_id)
+            record_click(page.db, page.activity, page.viewer, search_id, article.id, page.visit_id)
     about = " ".join([article.title, *(t.name for t in article.tags)])
     related = page.search.similar(
         page.viewer, about, limit=RELATED, exclude=frozenset({article.id})

@@ -110,6 +110,8 @@ def _create(page: Page, visit: AskVisit, fields: dict, files: list[UploadFile]):
         if f.filename
     ]
     draft = service.validate_draft(fields)
+    # The ticket keeps the visit's trail: write this process's queued searches and views first.
+    page.activity.flush()
     return service.create_from_portal(
         page.db,
         page.viewer,

@@ -130,10 +130,12 @@ def test_the_search_api_has_the_designed_shape(client, mixed):
     assert set(found["facets"]) == {"product", "category", "language"}
 
 
-def test_searches_are_recorded_with_normalised_query_and_count(client, mixed, session):
+def test_searches_are_recorded_with_normalised_query_and_count(app, client, mixed, session):
     found = search(client, "  Printer   QUEUE ", visit="v-1")
+    app.state.activity.flush()
     event = session.scalar(select(SearchEvent).where(SearchEvent.visit_id == "v-1"))
     assert (event.query, event.result_count, event.viewer_kind) == ("printer queue", 1, "anonymous")
+    assert event.id == found["search_id"]
     click_url = f"/api/v1/search/{found['search_id']}/click"
     # Another visitor (another visit) cannot claim the click of this search.
     foreign = client.post(click_url, json={"article_id": "pub", "visit": "v-2"})
@@ -141,6 +143,7 @@ def test_searches_are_recorded_with_normalised_query_and_count(client, mixed, se
     assert client.post(click_url, json={"article_id": "pub"}).status_code == 404
     click = client.post(click_url, json={"article_id": "pub", "visit": "v-1"})
     assert click.status_code == 204
+    app.state.activity.flush()
     session.expire_all()
     assert session.get(SearchEvent, event.id).clicked_article_id == "pub"
     hidden = client.post(click_url, json={"article_id": "int", "visit": "v-1"})
@@ -223,3 +226,13 @@ def test_nobody_can_claim_the_click_of_an_anonymous_search_made_without_a_visit(
     assert found["search_id"] is not None
     click = client.post(f"/api/v1/search/{found['search_id']}/click", json={"article_id": "pub"})
     assert click.status_code == 404
+
+
+def test_a_search_can_be_clicked_before_its_event_is_written(app, client, mixed, sessions):
+    found = search(client, "printer", visit="v-1")
+    click_url = f"/api/v1/search/{found['search_id']}/click"
+    assert client.post(click_url, json={"article_id": "pub", "visit": "v-2"}).status_code == 404
+    assert client.post(click_url, json={"article_id": "pub", "visit": "v-1"}).status_code == 204
+    app.state.activity.flush()
+    with sessions() as s:
+        assert s.get(SearchEvent, found["search_id"]).clicked_article_id == "pub"

@@ -11,6 +11,7 @@ def test_the_article_page_shows_the_article_and_records_the_view(portal, session
     assert response.template.name == "articles/show.html"
     assert response.context["article"].id == "kb-0001"
     assert "/ask?article=kb-0001" in response.text
+    portal.app.state.activity.flush()
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(ArticleView)) == 1
 
@@ -46,6 +47,7 @@ def test_a_click_from_the_results_is_recorded(portal, sessions):
 
     event_id = portal.get("/search", params={"q": "принтер"}).context["event_id"]
     portal.get(f"/articles/kb-0001?s={event_id}")
+    portal.app.state.activity.flush()
     with sessions() as s:
         assert s.get(SearchEvent, event_id).clicked_article_id == "kb-0001"
 

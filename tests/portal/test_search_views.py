@@ -1,7 +1,5 @@
 """Home, search results and product pages: what rendered, and with what."""
 
-from sqlalchemy import select
-
 from indexer.search import Hit, SearchResult, Snippet
 from kb_service.search.models import SearchEvent
 from kb_service.search.service import SearchService
@@ -43,8 +41,9 @@ def test_results_have_snippets_facets_and_record_the_visit(portal, sessions):
     assert result.total > 0 and result.hits[0].snippet.highlights
     assert "<mark>" in response.text
     assert {value for value, _ in result.facets["language"]} == {"ru"}
+    portal.app.state.activity.flush()
     with sessions() as s:
-        event = s.scalar(select(SearchEvent).order_by(SearchEvent.id.desc()))
+        event = s.get(SearchEvent, response.context["event_id"])
     assert event.query == "принтер" and event.visit_id
 
 

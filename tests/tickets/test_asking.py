@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from indexer.index import SearchIndex
 from kb_service.access import ANONYMOUS
+from kb_service.activity import ActivityLog
 from kb_service.db import utcnow
 from kb_service.errors import Forbidden, Invalid, NotFound
 from kb_service.feedback.service import record_view
@@ -27,7 +28,7 @@ def search(sessions, tmp_path):
                      groups=["internal"])  # fmt: skip
     index = SearchIndex(tmp_path / "index")
     rebuild(index, sessions)
-    yield SearchService(index)
+    yield SearchService(index, ActivityLog(sessions))
     index.close()
 
 
@@ -62,7 +63,8 @@ def test_the_open_ask_visit_is_reused_within_a_visit(session):
 def test_the_trail_collects_searches_views_and_suggestions_of_the_visit(session, search):
     search.search(session, ANONYMOUS, "printer", visit_id="visit-1")
     search.search(session, ANONYMOUS, "elsewhere", visit_id="visit-2")
-    record_view(session, ANONYMOUS, "pub", "visit-1")
+    record_view(search.activity, ANONYMOUS, "pub", "visit-1")
+    search.activity.flush()
     ask = asking.start_ask(session, ANONYMOUS, "visit-1", "pub")
     asking.suggest(session, search, ANONYMOUS, ask, "printer stuck")
     session.flush()
