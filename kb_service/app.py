@@ -91,12 +91,14 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate_schema(app.state.engine)
+    # Only the node's index writer prepares the node: the workers of `spravka serve --workers`
+    # start after their parent migrated and built the index, and must not race to do it again.
+    if settings.embedded_worker:
+        migrate_schema(app.state.engine)
     index = SearchIndex(settings.index_path)
     app.state.search = SearchService(index)
-    if index.position == 0 and _published_count(app) > 0:
-        log.info("index is empty: rebuilding it from the database")
-        rebuild(index, app.state.sessions)
+    if settings.embedded_worker:
+        ensure_index(index, app.state.sessions)
     feed = IndexFeed(
         index, app.state.sessions, settings.feed_interval, writes=settings.embedded_worker
     )
@@ -110,8 +112,15 @@ async def _lifespan(app: FastAPI):
         app.state.engine.dispose()
 
 
-def _published_count(app: FastAPI) -> int:
-    with session_scope(app.state.sessions) as session:
+def ensure_index(index: SearchIndex, sessions) -> None:
+    """Rebuild an empty index from the database (a new node, or a lost index folder)."""
+    if index.position == 0 and _published_count(sessions) > 0:
+        log.info("index is empty: rebuilding it from the database")
+        rebuild(index, sessions)
+
+
+def _published_count(sessions) -> int:
+    with session_scope(sessions) as session:
         query = select(func.count()).where(Article.status == "published")
         return session.scalar(query) or 0
 
