@@ -5,8 +5,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -27,6 +27,7 @@ from kb_service.models import load_all
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
+from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
@@ -75,7 +76,11 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
-    app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
+    # Static files only: htmx and the CSS shrink to about a third. (Around pages the
+    # middleware would drop the test client's template messages.)
+    static = GZipMiddleware(VersionedStatic(directory=PORTAL_DIR / "static"), minimum_size=1000)
+    app.mount("/static", static, name="static")
+    app.add_middleware(PageCachePolicy)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
