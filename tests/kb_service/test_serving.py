@@ -11,8 +11,12 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect
 
 from kb_service import serving
+from kb_service.app import create_app
+from kb_service.config import Settings
 from tests.builders import make_article
 
 
@@ -92,3 +96,11 @@ def test_stopping_serve_stops_the_workers(served):
     process.terminate()
     assert process.wait(timeout=30) == 0
     assert not ok(f"{base}/api/v1/suggest?q=a")
+
+
+def test_a_worker_leaves_migrating_to_its_parent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    settings = Settings(data_dir=tmp_path, database_url=url, embedded_worker=False)
+    with TestClient(create_app(settings)):
+        pass
+    assert inspect(create_engine(url)).get_table_names() == []
