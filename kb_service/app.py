@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.staticfiles import StaticFiles
+from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -30,6 +30,7 @@ from kb_service.problems import problem
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
+from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
@@ -92,7 +93,11 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
-    app.mount("/static", StaticFiles(directory=PORTAL_DIR / "static"), name="static")
+    # Static files only: htmx and the CSS shrink to about a third. (Around pages the
+    # middleware would drop the test client's template messages.)
+    static = GZipMiddleware(VersionedStatic(directory=PORTAL_DIR / "static"), minimum_size=1000)
+    app.mount("/static", static, name="static")
+    app.add_middleware(PageCachePolicy)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
@@ -108,13 +113,15 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate_schema(app.state.engine)
+    # Only the node's index writer prepares the node: the workers of `spravka serve --workers`
+    # start after their parent migrated and built the index, and must not race to do it again.
+    if settings.embedded_worker:
+        migrate_schema(app.state.engine)
     index = SearchIndex(settings.index_path)
     app.state.activity = activity = ActivityLog(app.state.sessions, settings.activity_interval)
     app.state.search = SearchService(index, activity)
-    if index.position == 0 and _published_count(app) > 0:
-        log.info("index is empty: rebuilding it from the database")
-        rebuild(index, app.state.sessions)
+    if settings.embedded_worker:
+        ensure_index(index, app.state.sessions)
     feed = IndexFeed(
         index, app.state.sessions, settings.feed_interval, writes=settings.embedded_worker
     )
@@ -130,8 +137,15 @@ async def _lifespan(app: FastAPI):
         app.state.engine.dispose()
 
 
-def _published_count(app: FastAPI) -> int:
-    with session_scope(app.state.sessions) as session:
+def ensure_index(index: SearchIndex, sessions) -> None:
+    """Rebuild an empty index from the database (a new node, or a lost index folder)."""
+    if index.position == 0 and _published_count(sessions) > 0:
+        log.info("index is empty: rebuilding it from the database")
+        rebuild(index, sessions)
+
+
+def _published_count(sessions) -> int:
+    with session_scope(sessions) as session:
         query = select(func.count()).where(Article.status == "published")
         return session.scalar(query) or 0
 

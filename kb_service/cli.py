@@ -66,17 +66,46 @@ def serve(
     demo: Annotated[
         bool, typer.Option(help="Load the demo content into an empty database.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes; default: one per core. 1 serves in-process."),
+    ] = None,
 ) -> None:
     """Migrate the database, then serve the portal and the API."""
-    import uvicorn
-
-    from kb_service.app import create_app
+    from kb_service import serving
 
     settings = Settings()
     sessions = _database(settings)
     if demo:
         _load_demo(sessions)
+    workers = workers or serving.default_workers()
+    if workers == 1:
+        _serve_in_process(settings, host, port)
+        return
+    _prepare_node(settings, sessions)
+    raise typer.Exit(code=serving.serve_workers(settings, sessions, host, port, workers))
+
+
+def _serve_in_process(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from kb_service.app import create_app
+
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def _prepare_node(settings: Settings, sessions) -> None:
+    """What every worker needs before it starts: the secret key and a filled index."""
+    from indexer.index import SearchIndex
+    from kb_service.app import ensure_index
+    from kb_service.browser_session import signing_key
+
+    signing_key(settings)
+    index = SearchIndex(settings.index_path)
+    try:
+        ensure_index(index, sessions)
+    finally:
+        index.close()
 
 
 def _load_demo(sessions) -> None:
@@ -224,3 +253,7 @@ def token_create(
     except DomainError as exc:
         _fail(exc.message)
     out.print(token, highlight=False)
+
+
+if __name__ == "__main__":
+    main()

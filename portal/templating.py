@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from kb_service.browser_session import IS_STAFF, LOCALE, SIGNED_IN, USER_NAME, csrf_token
+from portal.caching import StaticVersions
 from portal.i18n import LANGUAGES, Translator, negotiate
 
 HERE = Path(__file__).parent
@@ -51,6 +52,7 @@ def _context(request: Request) -> dict:
 
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
 templates.env.filters["article_html"] = article_html
+templates.env.globals["static_version"] = StaticVersions(HERE / "static")
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 

@@ -98,15 +98,22 @@ def _documents(session: Session, query, chains) -> Iterator[Document]:
 
 
 class IndexFeed:
-    """A background thread: applies outbox events (when `writes`) and refreshes the searcher."""
+    """A background thread: applies outbox events (when `writes`) and, when `reads`, swaps in
+    a new searcher once the index generation changed."""
 
     def __init__(
-        self, index: SearchIndex, sessions: sessionmaker[Session], interval: float, writes: bool
+        self,
+        index: SearchIndex,
+        sessions: sessionmaker[Session],
+        interval: float,
+        writes: bool,
+        reads: bool = True,
     ) -> None:
         self.index = index
         self.sessions = sessions
         self.interval = interval
         self.writes = writes
+        self.reads = reads
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -134,8 +141,10 @@ class IndexFeed:
         while not self._stop.is_set():
             try:
                 busy = self.drain() if self.writes else 0
-                # Also when nothing was applied: another process may have swapped in a rebuild.
-                self.index.refresh()
+                # Also when nothing was applied: another process may have written or swapped
+                # in a rebuild. Cheap when nothing changed: a read of CURRENT and a listdir.
+                if self.reads:
+                    self.index.refresh()
             except Exception:
                 log.exception("index feed failed; retrying")
                 busy = 0
