@@ -137,6 +137,7 @@ def counts(app, sessions, signed_in, routes) -> dict[tuple[str, str], list[str]]
     for who, path in paths:
         web, headers = signed_in[who]
         web.get(path, headers=headers)
+    app.state.activity.flush()  # views and searches are written in batches
     return {(who, path): count(app, *signed_in[who], path) for who, path in paths}
 
 
