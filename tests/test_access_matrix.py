@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
 
-from kb_service.access import BUILTIN_GROUPS
-from kb_service.accounts.models import AccessGroup
 from kb_service.app import create_app
 from kb_service.config import Settings
-from kb_service.db import Base, make_sessionmaker, session_scope
+from kb_service.db import make_sessionmaker, session_scope
 from tests.builders import make_article, make_product, make_user
+from tests.conftest import empty
 from tests.portal.conftest import TOKEN_RE
 
 ACTORS = ("anonymous", "client", "other_client", "dispatcher", "engineer", "editor", "manager",
@@ -334,12 +332,7 @@ def world(engine, database_url, tmp_path_factory):
         yield world
     for client in clients:
         client.close()
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table is AccessGroup.__table__:
-                connection.execute(delete(table).where(AccessGroup.name.not_in(BUILTIN_GROUPS)))
-            else:
-                connection.execute(delete(table))
+    empty(engine)
 
 
 def _seed(sessions) -> dict:
