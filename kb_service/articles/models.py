@@ -2,7 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb_service.accounts.models import AccessGroup, User
@@ -51,6 +61,9 @@ class Tag(Base):
 
 class Article(Base):
     __tablename__ = "article"
+    # "Newest published first, the first few": walked in index order and stopped early
+    # (0.3 ms at 20,000 articles) instead of sorting every published article (100 ms).
+    __table_args__ = (Index("ix_article_status_updated_at", "status", "updated_at", "id"),)
 
     # The import id ("kb-0001"): stable across systems, so it is the key everywhere.
     id: Mapped[str] = mapped_column(String(100), primary_key=True)

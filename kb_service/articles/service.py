@@ -61,6 +61,18 @@ def list_articles(
     return total, list(session.scalars(page.limit(limit).offset(offset)))
 
 
+def recent_articles(session: Session, viewer: Viewer, limit: int = 6) -> list[Article]:
+    """The visible published articles changed last; no count (the home page needs none)."""
+    query = (
+        select(Article)
+        .where(article_filter(viewer), Article.status == "published")
+        .options(*LOAD)
+        .order_by(Article.updated_at.desc(), Article.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def get_article(session: Session, viewer: Viewer, article_id: str) -> Article:
     """The article, or NotFound when it does not exist or the viewer may not see it."""
     article = session.scalar(

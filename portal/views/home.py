@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from kb_service.articles.service import list_articles
+from kb_service.articles.service import recent_articles
 from kb_service.catalogue.service import families
 from kb_service.feedback.service import popular_articles
 from portal.deps import PageDep
@@ -15,12 +15,11 @@ router = APIRouter()
 
 @router.get("/", name="portal.home")
 def home(page: PageDep):
-    _total, recent = list_articles(page.db, page.viewer, status="published", limit=6)
     return render(
         page.request,
         "home/index.html",
         popular=popular_articles(page.db, page.viewer, limit=6),
-        recent=recent,
+        recent=recent_articles(page.db, page.viewer, limit=6),
         families=families(page.db),
     )
 

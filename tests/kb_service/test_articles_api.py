@@ -1,7 +1,9 @@
 """The articles API: visibility, optimistic concurrency, versions and sanitising."""
 
 import pytest
+from sqlalchemy import select
 
+from kb_service.articles.models import Article
 from tests.builders import auth, make_article, make_token
 
 
@@ -215,3 +217,22 @@ def test_engineer_cannot_change_a_published_article(client, tokens, change):
 def test_engineer_still_edits_their_own_draft(client, tokens):
     create(client, tokens["engineer"], id="jam")
     assert edit(client, tokens["engineer"], 1, body="Better.").status_code == 200
+
+
+def test_recent_articles_are_the_newest_visible_published_ones(session):
+    from datetime import timedelta
+
+    from kb_service.access import ANONYMOUS
+    from kb_service.articles.service import recent_articles
+    from kb_service.db import utcnow
+
+    for number in range(8):
+        make_article(session, id=f"r{number}", title=f"Recent {number}")
+    make_article(session, id="r-int", title="Internal", groups=["internal"])
+    make_article(session, id="r-draft", title="Draft", status="draft")
+    now = utcnow()
+    for number, article in enumerate(session.scalars(select(Article).order_by(Article.id))):
+        article.updated_at = now - timedelta(minutes=number)
+    session.flush()
+    shown = [a.id for a in recent_articles(session, ANONYMOUS, limit=3)]
+    assert shown == ["r0", "r1", "r2"]
