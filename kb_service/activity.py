@@ -128,7 +128,9 @@ class ActivityLog:
             log.exception("activity batch of %d items lost", len(self._writing))
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="activity-writer", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="spravka-activity-writer", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

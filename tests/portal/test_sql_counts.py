@@ -59,7 +59,8 @@ API = [
 
 
 class Statements:
-    """Counts what the requests execute; the background feed's polling is not theirs."""
+    """Counts what the requests execute; the background threads (index feed, activity writer)
+    are not theirs."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
