@@ -79,10 +79,9 @@ def _document_problems(app: FastAPI) -> None:
     generate = app.openapi
 
     def openapi() -> dict:
-        if not getattr(app.state, "problems_documented", False):
-            document_problems(generate())  # generate() caches the dict; amend it once
-            app.state.problems_documented = True
-        return generate()
+        if app.openapi_schema is None:
+            document_problems(generate())  # generate() caches what it made in openapi_schema
+        return app.openapi_schema
 
     app.openapi = openapi
 

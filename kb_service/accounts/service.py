@@ -299,7 +299,7 @@ class SignIn:
     wait: timedelta | None = None
 
 
-def sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> SignIn:
+def try_sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> SignIn:
     """Check a password under the throttle, recording a failure (the caller commits it)."""
     account, address = throttle.account_key(email), throttle.address_key(address)
     at_address = LoginFailure.address == address

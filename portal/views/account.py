@@ -32,7 +32,7 @@ def login(
 ):
     context = {"next": local_path(next, "/tickets"), "email": email}
     now = utcnow()
-    attempt = accounts.sign_in(db, email, password, _address(request), now)
+    attempt = accounts.try_sign_in(db, email, password, _address(request), now)
     if attempt.wait is not None:
         minutes = max(1, round(attempt.wait.total_seconds() / 60))
         return render(request, "account/login.html", 429, throttled=minutes, **context)

@@ -4,19 +4,15 @@ and not, anonymous and as an administrator; no 5xx and no response that breaks t
 The service runs for real (Uvicorn on a free loopback port) on this run's database.
 """
 
-import socket
-import threading
-import time
-
 import pytest
 import requests
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.builders import make_article, make_product, make_token
+from tests.live_server import serving
 
 # Generated requests per operation and caller: about 25 operations, so well over 1,000 a run.
 EXAMPLES = 40
@@ -32,19 +28,8 @@ def service(app, sessions):
         make_article(s, id="kb-0001", title="Printer jams", products=["LP-2040"])
         make_article(s, id="kb-0002", title="Service menu", groups=["internal"])
         token = make_token(s, ["admin"])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(10)
+    with serving(app, log_level="error") as base_url:
+        yield base_url, token
 
 
 def _fuzzer(operation, base_url: str, http: requests.Session, headers: dict, sent: list):

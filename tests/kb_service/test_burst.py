@@ -8,7 +8,6 @@ machine (most of it rendering Markdown), at most 120 s on a loaded one.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import make_article, make_token
+from tests.live_server import free_port
 
 pytestmark = pytest.mark.burst
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +29,6 @@ DEADLINE = 120.0
 # Between two rounds of a load thread: steady traffic that leaves the import some CPU.
 PAUSE = 0.05
 WORDS = "printer queue spooler driver paper tray toner network scanner update".split()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _spravka(settings, *args: str, log=subprocess.PIPE) -> subprocess.Popen:
@@ -72,7 +66,7 @@ def server(settings, sessions):
         for i in range(3):
             make_article(s, id=f"seed-{i}", title=f"Printer queue {i}", body="Restart spooler.")
         token = make_token(s, roles=("editor",))
-    port = _free_port()
+    port = free_port()
     log = (settings.data_dir.parent / "server.log").open("w")
     process = _spravka(settings, "serve", "--port", str(port), log=log)
     base = f"http://127.0.0.1:{port}"

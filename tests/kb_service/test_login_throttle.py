@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from kb_service.accounts import throttle
 from kb_service.accounts.models import LoginFailure
-from kb_service.accounts.service import sign_in
+from kb_service.accounts.service import try_sign_in
 from kb_service.accounts.throttle import ACCOUNT_AT_ADDRESS, ADDRESS, WINDOW, Limit
 from tests.builders import make_user
 
@@ -74,23 +74,23 @@ def test_the_account_key_ignores_case_and_keeps_no_address_in_clear():
 
 def _fail(session, times: int, email="a@x.test", address="192.0.2.1", at=NOW):
     for _ in range(times):
-        assert sign_in(session, email, "wrong password", address, at).user is None
+        assert try_sign_in(session, email, "wrong password", address, at).user is None
 
 
 def test_failures_are_recorded_and_throttle_the_next_attempt(session):
     make_user(session, email="a@x.test")
     _fail(session, ACCOUNT_AT_ADDRESS.free)
-    refused = sign_in(session, "a@x.test", "correct horse", "192.0.2.1", NOW)
+    refused = try_sign_in(session, "a@x.test", "correct horse", "192.0.2.1", NOW)
     assert refused.user is None and refused.wait == ACCOUNT_AT_ADDRESS.first_wait
     later = NOW + ACCOUNT_AT_ADDRESS.first_wait
-    assert sign_in(session, "a@x.test", "correct horse", "192.0.2.1", later).user is not None
+    assert try_sign_in(session, "a@x.test", "correct horse", "192.0.2.1", later).user is not None
 
 
 def test_a_success_clears_the_failures_of_the_account_at_that_address_only(session):
     make_user(session, email="a@x.test")
     _fail(session, 2)
     _fail(session, 2, email="b@x.test")
-    assert sign_in(session, "a@x.test", "correct horse", "192.0.2.1", NOW).user is not None
+    assert try_sign_in(session, "a@x.test", "correct horse", "192.0.2.1", NOW).user is not None
     remaining = session.scalars(select(LoginFailure.account)).all()
     assert remaining == [throttle.account_key("b@x.test")] * 2
 

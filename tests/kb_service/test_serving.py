@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,12 +17,7 @@ from kb_service import serving
 from kb_service.app import create_app
 from kb_service.config import Settings
 from tests.builders import make_article
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.live_server import free_port
 
 
 @pytest.fixture

@@ -4,19 +4,17 @@ One real server (uvicorn in a thread, demo content, its own SQLite file) serves 
 Screenshots of the main pages land in `screenshots/` at the repository root.
 """
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from kb_service.app import create_app
+from kb_service.app import create_app, migrate_schema
 from kb_service.config import Settings
-from kb_service.db import make_engine, make_sessionmaker, migrate, session_scope
+from kb_service.db import make_engine, make_sessionmaker, session_scope
 from kb_service.demo import load_demo
 from tests.builders import make_article
+from tests.live_server import serving
 from tickets.models import AskVisit, Ticket
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,38 +35,21 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A running portal on demo content; yields its base URL and a session factory."""
-    import uvicorn
 
     data = tmp_path_factory.mktemp("browser-data")
     settings = Settings(data_dir=data, secret_key="browser-test-secret-0123456789abcdef",
                         feed_interval=0.05)  # fmt: skip
     engine = make_engine(settings.sqlalchemy_url)
-    migrate(engine)
+    migrate_schema(engine)
     sessions = make_sessionmaker(engine)
     with session_scope(sessions) as session:
         load_demo(session)
         make_article(session, id="xss-demo", title="Hostile markup", body=HOSTILE)
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", sessions
-    uvicorn_server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as base_url:
+        yield base_url, sessions
     engine.dispose()
 
 
