@@ -35,6 +35,7 @@ from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
 from portal.views import account, articles, ask, console, home, products, search, tickets
+from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -125,11 +126,17 @@ async def _lifespan(app: FastAPI):
         index, app.state.sessions, settings.feed_interval, writes=settings.embedded_worker
     )
     app.state.feed = feed
+    # The desk's jobs (notifications, mailboxes, deadlines) run beside the one index writer.
+    desk = DeskJobs(app.state.sessions, settings) if settings.embedded_worker else None
     feed.start()
     activity.start()
+    if desk:
+        desk.start()
     try:
         yield
     finally:
+        if desk:
+            desk.stop()
         activity.stop()
         feed.stop()
         index.close()

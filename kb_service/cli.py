@@ -184,9 +184,10 @@ def reindex() -> None:
 
 @app.command()
 def worker() -> None:
-    """Feed this node's search index from the outbox until stopped (production mode)."""
+    """Feed this node's search index from the outbox and run the desk's jobs until stopped."""
     from indexer.index import SearchIndex
     from kb_service.search.feed import IndexFeed
+    from tickets.jobs import DeskJobs
 
     settings = Settings()
     sessions = _database(settings)
@@ -195,9 +196,12 @@ def worker() -> None:
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
+    desk = DeskJobs(sessions, settings)
     feed.start()
-    out.print(f"feeding {settings.index_path} from the outbox; Ctrl-C stops")
+    desk.start()
+    out.print(f"feeding {settings.index_path} from the outbox and running the desk; Ctrl-C stops")
     stopped.wait()
+    desk.stop()
     feed.stop()
     index.close()
 

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
         description="Largest multipart body accepted (the ask form with its attachments).",
     )
 
+    attachments_dir: Path | None = Field(
+        None,
+        description="Where tickets' attachments are kept by content hash; default: "
+        "`attachments` in the data folder. Shared storage when several nodes serve.",
+    )
+
+    # --- The service desk (tickets/): each room keeps its settings together below. ---
+
+    @property
+    def attachments_path(self) -> Path:
+        return self.attachments_dir or self.data_dir / "attachments"
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

@@ -1,0 +1,76 @@
+"""The desk's background jobs: sending notifications, polling mailboxes, watching deadlines.
+
+`spravka worker` runs them (several workers may run at once: each job claims its work in the
+database, so nothing is done twice), and so does a thread of `spravka serve` in the embedded
+default. Each job is a function (sessions, settings) -> how many things it did.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from kb_service.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    # Seconds between runs while it finds nothing to do; it runs again at once while busy.
+    every: float
+    run: Callable[[sessionmaker[Session], Settings], int]
+
+
+def jobs() -> list[Job]:
+    """Every job of the desk, in the order they run."""
+    return []
+
+
+class DeskJobs:
+    """Runs the desk's jobs in one background thread until stopped."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="spravka-desk-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def run_once(self) -> int:
+        """Run every job once; the number of things done."""
+        done = 0
+        for job in jobs():
+            if self._stop.is_set():
+                break
+            try:
+                done += job.run(self._sessions, self._settings)
+            except Exception:
+                log.exception("desk job %s failed; it runs again later", job.name)
+        return done
+
+    def _loop(self) -> None:
+        due = {job.name: 0.0 for job in jobs()}
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for job in jobs():
+                if self._stop.is_set() or now < due.get(job.name, 0.0):
+                    continue
+                try:
+                    busy = job.run(self._sessions, self._settings)
+                except Exception:
+                    log.exception("desk job %s failed; it runs again later", job.name)
+                    busy = 0
+                due[job.name] = now if busy else now + job.every
+            self._stop.wait(min([d - time.monotonic() for d in due.values()] + [1.0]) or 0.05)
