@@ -272,13 +272,6 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _form(lambda w, a: {"body": "More detail"}),
             portal=True,
         ),
-        Probe(
-            "POST",
-            "/tickets/{client_ticket}/answer",
-            STAFF,
-            _form(lambda w, a: {"body": "Try this"}),
-            portal=True,
-        ),
     ],  # fmt: skip
     ("GET", "/tickets/{number}/attachments/{attachment_id}"): [
         Probe(
