@@ -207,11 +207,11 @@ def classify(session, actor: Actor, ticket: Ticket, c: Classification, now=None)
             raise Invalid(f"unknown priority {c.priority!r}", errors=[_where("priority")])
         changes |= _set(ticket, "priority", c.priority)
     if c.category is not None:
-        category_id = _category_id(session, c.category) if c.category else None
-        changes |= _set(ticket, "category_id", category_id)
+        category = category_id(session, c.category) if c.category else None
+        changes |= _set(ticket, "category_id", category)
     if c.product is not None:
-        product_id = _product_id(session, c.product) if c.product else None
-        changes |= _set(ticket, "product_id", product_id)
+        product = product_id(session, c.product) if c.product else None
+        changes |= _set(ticket, "product_id", product)
     if c.organisation_id is not None:
         if session.get(Organisation, c.organisation_id) is None:
             raise Invalid(f"no organisation {c.organisation_id}", errors=[_where("organisation")])
@@ -520,13 +520,14 @@ def _reopened(ticket: Ticket) -> None:
 
 
 def _hand_to(session, actor: Actor, ticket: Ticket, assignee_id, group_id, action, now) -> Ticket:
+    changes = _move(ticket, action, actor)
     assignee = _staff(session, assignee_id, "assignee")
     group = _group(session, group_id)
     if assignee is not None and group is not None and not _is_member(session, group, assignee):
         raise Invalid(
             f"{assignee.name} is not in the group {group.name}", errors=[_where("assignee")]
         )
-    changes = _move(ticket, action, actor) | _set(ticket, "assignee_id", assignee_id)
+    changes |= _set(ticket, "assignee_id", assignee_id)
     if group is not None:
         changes |= _set(ticket, "group_id", group.id)
     _after(
@@ -644,14 +645,14 @@ def _is_member(session, group: SupportGroup, user: User) -> bool:
     return session.scalar(query) is not None
 
 
-def _category_id(session, slug: str) -> int:
+def category_id(session, slug: str) -> int:
     category_id = session.scalar(select(TicketCategory.id).where(TicketCategory.slug == slug))
     if category_id is None:
         raise Invalid(f"unknown category {slug!r}", errors=[_where("category")])
     return category_id
 
 
-def _product_id(session, code: str) -> int:
+def product_id(session, code: str) -> int:
     product_id = session.scalar(select(Product.id).where(Product.code == code))
     if product_id is None:
         raise Invalid(f"unknown product {code!r}", errors=[_where("product")])
