@@ -82,8 +82,8 @@ def serve(
     if workers == 1:
         _serve_in_process(settings, host, port)
         return
-    _prepare_node(settings, sessions)
-    raise typer.Exit(code=serving.serve_workers(settings, sessions, host, port, workers))
+    node = _prepare_node(settings, sessions)
+    raise typer.Exit(code=serving.serve_workers(settings, node, host, port, workers))
 
 
 def _serve_in_process(settings: Settings, host: str, port: int) -> None:
@@ -94,18 +94,23 @@ def _serve_in_process(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def _prepare_node(settings: Settings, sessions) -> None:
-    """What every worker needs before it starts: the secret key and a filled index."""
-    from indexer.index import SearchIndex
-    from kb_service.app import ensure_index
+def _prepare_node(settings: Settings, sessions):
+    """What every worker needs before it starts: the secret key and filled indexes; and the
+    node's feeds and jobs, to run beside the workers (None when `spravka worker` runs them)."""
+    from kb_service.app import Node, ensure_index
     from kb_service.browser_session import signing_key
 
     signing_key(settings)
+    if settings.embedded_worker:
+        return Node(settings, sessions, writes=True, reads=False)  # fills the indexes
+    from indexer.index import SearchIndex
+
     index = SearchIndex(settings.index_path)
     try:
         ensure_index(index, sessions)
     finally:
         index.close()
+    return None
 
 
 def _load_demo(sessions) -> None:
@@ -192,26 +197,18 @@ def reindex() -> None:
 
 @app.command()
 def worker() -> None:
-    """Feed this node's search index from the outbox and run the desk's jobs until stopped."""
-    from indexer.index import SearchIndex
-    from kb_service.search.feed import IndexFeed
-    from tickets.jobs import DeskJobs
+    """Feed this node's search indexes from the outbox and run the desk's jobs until stopped."""
+    from kb_service.app import Node
 
     settings = Settings()
-    sessions = _database(settings)
-    index = SearchIndex(settings.index_path)
-    feed = IndexFeed(index, sessions, settings.feed_interval, writes=True)
+    node = Node(settings, _database(settings), writes=True, reads=False)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
-    desk = DeskJobs(sessions, settings)
-    feed.start()
-    desk.start()
+    node.start()
     out.print(f"feeding {settings.index_path} from the outbox and running the desk; Ctrl-C stops")
     stopped.wait()
-    desk.stop()
-    feed.stop()
-    index.close()
+    node.stop()
 
 
 @user_app.command("add")

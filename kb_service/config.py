@@ -75,3 +75,8 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return self.index_dir or self.data_dir / "index"
+
+    @property
+    def ticket_index_path(self) -> Path:
+        """The node's index of tickets, beside its index of articles."""
+        return self.index_path.with_name(self.index_path.name + "-tickets")

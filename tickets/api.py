@@ -6,8 +6,8 @@ decides who may, `desk.ticket_filter` decides who sees which ticket.
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
-from sqlalchemy import func, or_, select
+from fastapi import APIRouter, Path, Query, Request, status
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kb_service.access import Viewer
@@ -17,6 +17,7 @@ from kb_service.deps import OptionalVersionDep, SessionDep, ViewerDep
 from kb_service.errors import Conflict, Forbidden, Invalid, Unauthorized
 from kb_service.hostile_input import DB_INT_MAX
 from tickets import desk, workflow
+from tickets import search as ticket_search
 from tickets.models import Ticket
 from tickets.schemas import (
     ActionIn,
@@ -42,17 +43,21 @@ Action = Literal[
 
 @router.get("/tickets", response_model=TicketPage)
 def list_tickets(
+    request: Request,
     session: SessionDep,
     viewer: ViewerDep,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     priority: Annotated[list[str] | None, Query()] = None,
     assignee: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     group: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words or a number (staff).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=DB_INT_MAX)] = 0,
 ):
-    """Tickets the caller may see (staff: all; a client: their own), newest change first."""
+    """Tickets the caller may see (staff: all; a client: their own), newest change first;
+    with `q`, staff get the best matches of the full-text ticket search first."""
     _signed_in(viewer)
     query = select(Ticket).where(desk.ticket_filter(viewer))
     if status_:
@@ -63,13 +68,16 @@ def list_tickets(
         query = query.where(Ticket.assignee_id == assignee)
     if group is not None:
         query = query.where(Ticket.group_id == group)
-    if q:
-        like = f"%{q.strip()}%"
-        query = query.where(
-            or_(Ticket.number == q.strip(), Ticket.subject.ilike(like), Ticket.body.ilike(like))
-        )
+    ranked: list[str] = []
+    if q and q.strip():
+        ranked = ticket_search.search(request.app.state.ticket_index, viewer, q)
+        query = query.where(Ticket.number.in_(ranked))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.options(selectinload(Ticket.product), selectinload(Ticket.category))
+    if ranked:
+        rank = {number: i for i, number in enumerate(ranked)}
+        found = sorted(session.scalars(page), key=lambda t: rank[t.number])
+        return TicketPage(total=total, results=[_summary(t) for t in found[offset:][:limit]])
     page = page.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)
     return TicketPage(total=total, results=[_summary(t) for t in session.scalars(page)])
 

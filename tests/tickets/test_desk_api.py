@@ -1,6 +1,7 @@
 """The service desk over its HTTP API: the process, every role against every action, and
 what a client may never see."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -223,3 +224,24 @@ def test_every_role_may_take_exactly_the_actions_the_table_gives_it(
             assert response.status_code == 200, (role, action, response.text)
         else:
             assert response.status_code == 403, (role, action, response.text)
+
+
+def test_staff_find_tickets_by_words_of_their_conversation(client, desk_people):
+    tokens, _ = desk_people
+    number = _open(client, tokens, "Сканер не видит сеть")
+    _open(client, tokens, "Принтер печатает полосами")
+    _act(client, tokens["engineer"], number, "note", text="Похоже на сбой DHCP-сервера")
+    staff = auth(tokens["engineer"])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the ticket index follows the outbox
+        found = client.get("/api/v1/tickets", params={"q": "dhcp"}, headers=staff).json()
+        if found["total"]:
+            break
+        time.sleep(0.05)
+    assert [t["number"] for t in found["results"]] == [number]
+    by_number = client.get("/api/v1/tickets", params={"q": number}, headers=staff).json()
+    assert by_number["results"][0]["number"] == number
+    client_search = client.get(
+        "/api/v1/tickets", params={"q": "dhcp"}, headers=auth(tokens["client"])
+    )
+    assert client_search.status_code == 403
