@@ -14,7 +14,8 @@ from tickets.contracts.models import DEFAULT, Calendar, CalendarDay, ServiceCont
 from tickets.contracts.schemas import CalendarIn, ContractIn, DayIn
 
 _WITH_DAYS = selectinload(Calendar.days)
-_WITH_CALENDAR = (
+# A contract with what turns it into rules: its calendar and days (and whose it is).
+WITH_CALENDAR = (
     selectinload(ServiceContract.calendar).selectinload(Calendar.days),
     selectinload(ServiceContract.organisation),
 )
@@ -63,7 +64,7 @@ def remove_day(session: Session, calendar_id: int, day: date) -> None:
 
 
 def list_contracts(session: Session, organisation_id: int | None = None) -> list[ServiceContract]:
-    query = select(ServiceContract).options(*_WITH_CALENDAR).order_by(ServiceContract.id)
+    query = select(ServiceContract).options(*WITH_CALENDAR).order_by(ServiceContract.id)
     if organisation_id is not None:
         query = query.where(ServiceContract.organisation_id == organisation_id)
     return list(session.scalars(query))
@@ -72,7 +73,7 @@ def list_contracts(session: Session, organisation_id: int | None = None) -> list
 def get_contract(session: Session, contract_id: int) -> ServiceContract:
     # Loaded again even when in the session, so a contract just saved comes with its relations.
     contract = session.get(
-        ServiceContract, contract_id, options=list(_WITH_CALENDAR), populate_existing=True
+        ServiceContract, contract_id, options=list(WITH_CALENDAR), populate_existing=True
     )
     if contract is None:
         raise NotFound(f"no contract {contract_id}")
@@ -121,7 +122,7 @@ def default_contract(session: Session) -> ServiceContract | None:
     query = select(ServiceContract).where(
         ServiceContract.organisation_id.is_(None), ServiceContract.name == DEFAULT
     )
-    return session.scalar(query.options(*_WITH_CALENDAR))
+    return session.scalar(query.options(*WITH_CALENDAR))
 
 
 def calendar_value(calendar: Calendar) -> sla.Calendar:
