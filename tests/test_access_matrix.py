@@ -262,7 +262,7 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             "PATCH",
             "/api/v1/contracts/{contract}",
             MANAGERS,
-            _json(lambda w, a: {"name": f"Renamed by {a}"}),
+            _patch(lambda w, a: {"name": f"Renamed by {a}"}),
         ),
     ],
     ("GET", "/"): [Probe("GET", "/", EVERYONE, portal=True)],

@@ -95,10 +95,12 @@ def test_manager_creates_reads_and_changes_a_contract(client, world):
     contract = created.json()
     assert contract["organisation"] == "Acme" and contract["auto_notify_client"] is True
     url = f"/api/v1/contracts/{contract['id']}"
-    changed = client.patch(
-        url, json={"ends_on": None, "auto_notify_client": False}, headers=manager
-    )
+    change = {"ends_on": None, "auto_notify_client": False}
+    assert client.patch(url, json=change, headers=manager).status_code == 428
+    edited = {**manager, "If-Match": created.headers["ETag"]}
+    changed = client.patch(url, json=change, headers=edited)
     assert changed.status_code == 200, changed.text
+    assert client.patch(url, json={"name": "Mine"}, headers=edited).status_code == 409
     shown = client.get(url, headers=_as(world, "engineer")).json()
     assert (shown["ends_on"], shown["auto_notify_client"]) == (None, False)
     listed = client.get(
@@ -147,7 +149,9 @@ def test_a_change_that_ends_a_contract_before_it_starts_is_422(client, world):
         "/api/v1/contracts", json=_contract_body(world, calendar["id"]), headers=manager
     ).json()
     response = client.patch(
-        f"/api/v1/contracts/{made['id']}", json={"ends_on": "2026-12-31"}, headers=manager
+        f"/api/v1/contracts/{made['id']}",
+        json={"ends_on": "2026-12-31"},
+        headers={**manager, "If-Match": f'"{made["version"]}"'},
     )
     assert response.status_code == 422, response.text
     assert client.get(f"/api/v1/contracts/{made['id']}", headers=manager).json()["ends_on"] == (
@@ -165,6 +169,7 @@ def test_unknown_calendar_organisation_and_a_second_default_are_refused(client, 
     default = _contract_body(world, calendar["id"], organisation_id=None)
     assert client.post("/api/v1/contracts", json=default, headers=manager).status_code == 409
     assert client.get("/api/v1/contracts/999999", headers=manager).status_code == 404
+    assert client.get("/api/v1/calendars/3000000000", headers=manager).status_code == 422
 
 
 def test_a_calendar_name_is_taken_once(client, world):

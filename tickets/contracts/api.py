@@ -1,12 +1,14 @@
 """HTTP API for calendars and service contracts: staff read them, managers and admins change."""
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from kb_service.access import Viewer
-from kb_service.deps import SessionDep, ViewerDep
+from kb_service.deps import SessionDep, VersionDep, ViewerDep
 from kb_service.errors import Forbidden
+from kb_service.hostile_input import DB_INT_MAX
 from tickets.contracts import service
 from tickets.contracts.models import Calendar, ServiceContract
 from tickets.contracts.schemas import (
@@ -22,6 +24,7 @@ from tickets.contracts.schemas import (
 router = APIRouter(tags=["contracts"])
 READERS = frozenset({"dispatcher", "engineer", "manager", "admin"})
 CHANGERS = frozenset({"manager", "admin"})
+IdPath = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 
 
 def calendar_out(calendar: Calendar) -> CalendarOut:
@@ -36,7 +39,9 @@ def calendar_out(calendar: Calendar) -> CalendarOut:
     )
 
 
-def contract_out(contract: ServiceContract) -> ContractOut:
+def contract_out(contract: ServiceContract, response: Response | None = None) -> ContractOut:
+    if response is not None:
+        response.headers["ETag"] = f'"{contract.version}"'
     organisation = contract.organisation.name if contract.organisation else None
     fields = {name: getattr(contract, name) for name in ContractOut.model_fields}
     return ContractOut(**{**fields, "organisation": organisation})
@@ -55,53 +60,64 @@ def create_calendar(data: CalendarIn, session: SessionDep, viewer: ViewerDep):
 
 
 @router.get("/calendars/{calendar_id}", response_model=CalendarOut)
-def get_calendar(calendar_id: int, session: SessionDep, viewer: ViewerDep):
+def get_calendar(calendar_id: IdPath, session: SessionDep, viewer: ViewerDep):
     _require(viewer, READERS)
     return calendar_out(service.get_calendar(session, calendar_id))
 
 
 @router.put("/calendars/{calendar_id}", response_model=CalendarOut)
-def save_calendar(calendar_id: int, data: CalendarIn, session: SessionDep, viewer: ViewerDep):
+def save_calendar(calendar_id: IdPath, data: CalendarIn, session: SessionDep, viewer: ViewerDep):
     _require(viewer, CHANGERS)
     return calendar_out(service.save_calendar(session, data, calendar_id))
 
 
 @router.put("/calendars/{calendar_id}/days/{day}", response_model=CalendarOut)
-def put_day(calendar_id: int, day: date, data: DayIn, session: SessionDep, viewer: ViewerDep):
+def put_day(calendar_id: IdPath, day: date, data: DayIn, session: SessionDep, viewer: ViewerDep):
     _require(viewer, CHANGERS)
     return calendar_out(service.put_day(session, calendar_id, day, data))
 
 
 @router.delete("/calendars/{calendar_id}/days/{day}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_day(calendar_id: int, day: date, session: SessionDep, viewer: ViewerDep):
+def remove_day(calendar_id: IdPath, day: date, session: SessionDep, viewer: ViewerDep):
     _require(viewer, CHANGERS)
     service.remove_day(session, calendar_id, day)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/contracts", response_model=list[ContractOut])
-def list_contracts(session: SessionDep, viewer: ViewerDep, organisation_id: int | None = None):
+def list_contracts(
+    session: SessionDep,
+    viewer: ViewerDep,
+    organisation_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
+):
     _require(viewer, READERS)
     return [contract_out(c) for c in service.list_contracts(session, organisation_id)]
 
 
 @router.post("/contracts", response_model=ContractOut, status_code=status.HTTP_201_CREATED)
-def create_contract(data: ContractIn, session: SessionDep, viewer: ViewerDep):
+def create_contract(data: ContractIn, session: SessionDep, viewer: ViewerDep, response: Response):
     _require(viewer, CHANGERS)
-    return contract_out(service.create_contract(session, data))
+    return contract_out(service.create_contract(session, data), response)
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractOut)
-def get_contract(contract_id: int, session: SessionDep, viewer: ViewerDep):
+def get_contract(contract_id: IdPath, session: SessionDep, viewer: ViewerDep, response: Response):
     _require(viewer, READERS)
-    return contract_out(service.get_contract(session, contract_id))
+    return contract_out(service.get_contract(session, contract_id), response)
 
 
 @router.patch("/contracts/{contract_id}", response_model=ContractOut)
-def update_contract(contract_id: int, data: ContractPatch, session: SessionDep, viewer: ViewerDep):
+def update_contract(
+    contract_id: IdPath,
+    data: ContractPatch,
+    version: VersionDep,
+    session: SessionDep,
+    viewer: ViewerDep,
+    response: Response,
+):
     _require(viewer, CHANGERS)
     changes = data.model_dump(exclude_unset=True)
-    return contract_out(service.update_contract(session, contract_id, changes))
+    return contract_out(service.update_contract(session, contract_id, changes, version), response)
 
 
 def _require(viewer: Viewer, roles: frozenset[str]) -> None:

@@ -7,7 +7,7 @@ Both are ordinary rows, edited through the API like any other.
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb_service.accounts.models import Organisation
@@ -75,9 +75,13 @@ class ServiceContract(Base):
     # Whether the desk tells the client of a solution by itself (the organisation's choice).
     auto_notify_client: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by every change, so two managers editing the terms cannot overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="raise")
     calendar: Mapped[Calendar] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_default(self) -> bool:

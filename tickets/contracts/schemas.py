@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from kb_service.hostile_input import NulFree
+from kb_service.hostile_input import DB_INT_MAX, NulFree
 from tickets import sla
 from tickets.models import PRIORITIES
 
@@ -82,12 +82,12 @@ class ContractIn(NulFree):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     # None only for the default contract, which the migration made.
-    organisation_id: int | None
+    organisation_id: int | None = Field(ge=1, le=DB_INT_MAX)
     name: str = Field(min_length=1, max_length=200)
     level: str = Field("basic", pattern="^[a-z][a-z0-9_-]{0,31}$")
     starts_on: date
     ends_on: date | None = None
-    calendar_id: int
+    calendar_id: int = Field(ge=1, le=DB_INT_MAX)
     # Business minutes per priority; every priority of the desk must have its terms.
     terms: dict[str, TermIn]
     auto_notify_client: bool = True
@@ -115,7 +115,7 @@ class ContractPatch(NulFree):
     level: str | None = None
     starts_on: date | None = None
     ends_on: date | None = None
-    calendar_id: int | None = None
+    calendar_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
     terms: dict[str, TermIn] | None = None
     auto_notify_client: bool | None = None
 
@@ -132,4 +132,6 @@ class ContractOut(BaseModel):
     calendar_id: int
     terms: dict[str, TermIn]
     auto_notify_client: bool
+    # Send it back as `If-Match` to change the contract (also the `ETag` of GET).
+    version: int
     created_at: datetime

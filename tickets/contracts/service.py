@@ -91,9 +91,17 @@ def create_contract(session: Session, data: ContractIn) -> ServiceContract:
     return get_contract(session, contract.id)
 
 
-def update_contract(session: Session, contract_id: int, changes: dict) -> ServiceContract:
-    """Change some fields of a contract; the result must hold together as a new one would."""
+def update_contract(
+    session: Session, contract_id: int, changes: dict, expected_version: int
+) -> ServiceContract:
+    """Change some fields of a contract edited from `expected_version`; the result must hold
+    together as a new contract would, and a stale edit is refused."""
     contract = get_contract(session, contract_id)
+    if contract.version != expected_version:
+        raise Conflict(
+            f"contract {contract.id} is at version {contract.version}, not {expected_version}: "
+            "someone saved it meanwhile; reload, merge your change and save again"
+        )
     current = {name: getattr(contract, name) for name in ContractIn.model_fields}
     try:
         data = ContractIn.model_validate({**current, **changes})

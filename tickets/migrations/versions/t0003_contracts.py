@@ -63,6 +63,7 @@ service_contract = sa.table(
     sa.column("terms", sa.JSON),
     sa.column("auto_notify_client", sa.Boolean),
     sa.column("created_at", kb_service.db.UTCDateTime(timezone=True)),
+    sa.column("version", sa.Integer),
 )
 
 
@@ -100,6 +101,7 @@ def upgrade() -> None:
     sa.Column('terms', sa.JSON(), nullable=False),
     sa.Column('auto_notify_client', sa.Boolean(), nullable=False),
     sa.Column('created_at', kb_service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['calendar_id'], ['calendar.id'], name=op.f('fk_service_contract_calendar_id_calendar'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_service_contract_organisation_id_organisation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service_contract'))
@@ -141,7 +143,7 @@ def _seed_defaults() -> None:
     bind.execute(service_contract.insert().values(
         organisation_id=None, name=DEFAULT, level="basic", starts_on=datetime.date(2000, 1, 1),
         ends_on=None, calendar_id=calendar_id, terms=TERMS, auto_notify_client=True,
-        created_at=now,
+        created_at=now, version=1,
     ))
 
 
