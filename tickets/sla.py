@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 # A working interval of a day in minutes since local midnight, end excluded (1440 = 24:00).
 Interval = tuple[int, int]
 Hours = tuple[Interval, ...]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY = 24 * 60
 # A calendar without a working minute in this many days cannot reach any deadline.
 LONGEST_SEARCH_DAYS = 3 * 366
@@ -100,7 +99,7 @@ class Deadlines:
     priority: str
 
 
-# --- Hours as they are written ("09:00"-"18:00") ---
+# --- Checks ---
 
 
 def check_zone(zone: str) -> None:
@@ -116,43 +115,6 @@ def check_hours(hours: Hours) -> None:
         if not 0 <= start < end <= DAY or start < previous_end:
             raise ValueError("working hours must be ordered, non-overlapping times of one day")
         previous_end = end
-
-
-def parse_hours(written: Sequence[Sequence[str]]) -> Hours:
-    """[["09:00", "13:00"], ["14:00", "18:00"]] as minutes; "24:00" ends a day."""
-    hours = tuple((_minutes(start), _minutes(end)) for start, end in written)
-    check_hours(hours)
-    return hours
-
-
-def format_hours(hours: Hours) -> list[list[str]]:
-    return [[_clock(start), _clock(end)] for start, end in hours]
-
-
-def parse_week(written: Mapping[str, Sequence[Sequence[str]]]) -> tuple[Hours, ...]:
-    """{"mon": [["09:00", "18:00"]], ...}; a weekday left out has no working hours."""
-    unknown = set(written) - set(WEEKDAYS)
-    if unknown:
-        raise ValueError(f"unknown weekdays {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
-    return tuple(parse_hours(written.get(name, ())) for name in WEEKDAYS)
-
-
-def format_week(week: Sequence[Hours]) -> dict[str, list[list[str]]]:
-    return {name: format_hours(hours) for name, hours in zip(WEEKDAYS, week, strict=True)}
-
-
-def _minutes(text: str) -> int:
-    hh, sep, mm = text.partition(":")
-    if not (sep and hh.isdigit() and mm.isdigit() and len(mm) == 2):
-        raise ValueError(f"a time is written HH:MM, not {text!r}")
-    minutes = int(hh) * 60 + int(mm)
-    if int(mm) > 59 or minutes > DAY:
-        raise ValueError(f"no such time of day: {text!r}")
-    return minutes
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 # --- Business time ---

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from kb_service.hostile_input import DB_INT_MAX, NulFree
 from tickets import sla
+from tickets.contracts.hours import format_hours, format_week, parse_hours, parse_week
 from tickets.models import PRIORITIES
 
 # [["09:00", "13:00"], ["14:00", "18:00"]]: working intervals of one day, "24:00" ends it.
@@ -29,7 +30,7 @@ class CalendarIn(NulFree):
     @field_validator("week")
     @classmethod
     def _week(cls, week: dict[str, WrittenHours]) -> dict[str, WrittenHours]:
-        return sla.format_week(sla.parse_week(week))
+        return format_week(parse_week(week))
 
 
 class DayIn(NulFree):
@@ -43,7 +44,7 @@ class DayIn(NulFree):
 
     @model_validator(mode="after")
     def _hours_fit_the_kind(self) -> "DayIn":
-        self.hours = sla.format_hours(sla.parse_hours(self.hours))
+        self.hours = format_hours(parse_hours(self.hours))
         if (self.kind == "workday") != bool(self.hours):
             raise ValueError("a workday has working hours and a holiday has none")
         return self

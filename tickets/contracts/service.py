@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from kb_service.accounts.models import Organisation
 from kb_service.errors import Conflict, Invalid, NotFound
 from tickets import sla
+from tickets.contracts.hours import parse_hours, parse_week
 from tickets.contracts.models import DEFAULT, Calendar, CalendarDay, ServiceContract
 from tickets.contracts.schemas import CalendarIn, ContractIn, DayIn
 
@@ -135,8 +136,8 @@ def default_contract(session: Session) -> ServiceContract | None:
 
 def calendar_value(calendar: Calendar) -> sla.Calendar:
     """The calendar as the SLA rules count with it."""
-    days = {day.day: sla.parse_hours(day.hours) for day in calendar.days}
-    return sla.Calendar(calendar.time_zone, tuple(sla.parse_week(calendar.week)), days)
+    days = {day.day: parse_hours(day.hours) for day in calendar.days}
+    return sla.Calendar(calendar.time_zone, tuple(parse_week(calendar.week)), days)
 
 
 def contract_value(contract: ServiceContract) -> sla.Contract:
