@@ -56,7 +56,7 @@ def change_status(session, ticket, at, before, after):
     session.flush()
 
 
-def around_the_clock_contract(session, starts_on="2026-01-01", ends_on=None) -> int:
+def around_the_clock_contract(session, starts_on="2026-01-01", ends_on=None, **fields) -> int:
     organisation = accounts.get_or_create_organisation(session, "Acme")
     calendar = contracts.save_calendar(
         session, CalendarIn(name="24x7", time_zone="UTC", week=ALL_DAY)
@@ -71,6 +71,7 @@ def around_the_clock_contract(session, starts_on="2026-01-01", ends_on=None) -> 
             ends_on=ends_on,
             calendar_id=calendar.id,
             terms=TERMS,
+            **fields,
         ),
     )
     return organisation.id
@@ -100,6 +101,16 @@ def test_a_contract_that_starts_after_the_opening_does_not_apply(session):
     apply_deadlines(session, ticket, msk(2026, 11, 24, 12))
     assert ticket.contract_id is None
     assert ticket.resolution_due_at == msk(2026, 11, 23, 14)
+
+
+def test_the_solution_goes_to_the_client_as_the_ticket_contract_says(session):
+    organisation = around_the_clock_contract(session, auto_notify_client=False)
+    quiet = make_ticket(session, MONDAY_10, organisation)
+    apply_deadlines(session, quiet, MONDAY_10)
+    without_contract = make_ticket(session, MONDAY_10)
+    apply_deadlines(session, without_contract, MONDAY_10)
+    assert contracts.auto_notify_client(session, quiet) is False
+    assert contracts.auto_notify_client(session, without_contract) is True
 
 
 def test_waiting_on_the_client_moves_the_deadline_and_priority_recomputes_it(session):

@@ -156,3 +156,13 @@ def contract_value(contract: ServiceContract) -> sla.Contract:
         contract.ends_on,
         key=None if contract.is_default else contract.id,
     )
+
+
+def auto_notify_client(session: Session, ticket) -> bool:
+    """Whether the desk sends a ticket's solution to the client by itself: the setting of the
+    contract whose terms the ticket runs on (`apply_deadlines` sets it), else the default's."""
+    if ticket.contract_id is not None:
+        contract = session.get(ServiceContract, ticket.contract_id)
+    else:
+        contract = default_contract(session)
+    return contract.auto_notify_client if contract is not None else True
