@@ -37,6 +37,7 @@ from portal.templating import HERE as PORTAL_DIR
 from portal.views import account, articles, ask, console, home, products, search, tickets
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
+from tickets.contracts.api import router as contracts_router
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 from tickets.teams import router as teams_router
@@ -66,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(cookie_callers_need_csrf)])
     for router in (
         articles_router, catalogue_router, accounts_router, search_router, tickets_router,
-        teams_router,
+        teams_router, contracts_router,
     ):  # fmt: skip
         api.include_router(router)
     app.include_router(api)

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
 
     # --- The service desk (tickets/): each room keeps its settings together below. ---
 
+    # Contracts, calendars and SLA (tickets/contracts/).
+    sla_warning_share: float = Field(
+        0.75,
+        gt=0,
+        lt=1,
+        description="Share of a deadline's business time used when the desk warns (once a ticket).",
+    )
+
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"

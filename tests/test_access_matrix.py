@@ -30,6 +30,8 @@ STAFF = frozenset({"dispatcher", "engineer", "editor", "manager", "admin"})
 CURATORS = frozenset({"editor", "manager", "admin"})
 WRITERS = CURATORS | {"engineer"}
 ADMINS = frozenset({"admin"})
+# Calendars and service contracts: the desk's staff read them, MANAGERS change them.
+DESK_READERS = frozenset({"dispatcher", "engineer", "manager", "admin"})
 CLIENTS = frozenset({"client", "other_client"})
 DISPATCH = frozenset({"dispatcher", "manager", "admin"})
 MANAGERS = frozenset({"manager", "admin"})
@@ -109,6 +111,25 @@ def _api_ticket(world, actor):
     if actor in STAFF:  # staff enter a ticket for a client
         ticket |= {"channel": "phone", "requester_email": "client@matrix.test"}
     return ticket
+
+
+def _calendar(world, actor):
+    week = {"mon": [["09:00", "18:00"]]}
+    return {"name": f"calendar-{actor}", "time_zone": "Europe/Moscow", "week": week}
+
+
+def _contract(world, actor):
+    terms = {
+        p: {"response_minutes": 60, "resolution_minutes": 480}
+        for p in ("low", "normal", "high", "urgent")
+    }
+    return {
+        "organisation_id": world.ids["organisation"],
+        "name": f"Contract of {actor}",
+        "starts_on": "2027-01-01",
+        "calendar_id": world.ids["calendar"],
+        "terms": terms,
+    }
 
 
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
@@ -203,6 +224,47 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _json(lambda w, a: {"article_id": "pub"}),
         ),
     ],  # fmt: skip
+    ("GET", "/api/v1/calendars"): [Probe("GET", "/api/v1/calendars", DESK_READERS)],
+    ("POST", "/api/v1/calendars"): [
+        Probe("POST", "/api/v1/calendars", MANAGERS, _json(_calendar)),
+    ],
+    ("GET", "/api/v1/calendars/{calendar_id}"): [
+        Probe("GET", "/api/v1/calendars/{calendar}", DESK_READERS),
+    ],
+    ("PUT", "/api/v1/calendars/{calendar_id}"): [
+        Probe(
+            "PUT",
+            "/api/v1/calendars/{calendar}",
+            MANAGERS,
+            _json(lambda w, a: _calendar(w, "matrix")),
+        ),
+    ],
+    ("PUT", "/api/v1/calendars/{calendar_id}/days/{day}"): [
+        Probe(
+            "PUT",
+            "/api/v1/calendars/{calendar}/days/2027-01-01",
+            MANAGERS,
+            _json(lambda w, a: {"kind": "holiday", "name": f"by {a}"}),
+        ),
+    ],
+    ("DELETE", "/api/v1/calendars/{calendar_id}/days/{day}"): [
+        Probe("DELETE", "/api/v1/calendars/{calendar}/days/2027-01-01", MANAGERS),
+    ],
+    ("GET", "/api/v1/contracts"): [Probe("GET", "/api/v1/contracts", DESK_READERS)],
+    ("POST", "/api/v1/contracts"): [
+        Probe("POST", "/api/v1/contracts", MANAGERS, _json(_contract)),
+    ],
+    ("GET", "/api/v1/contracts/{contract_id}"): [
+        Probe("GET", "/api/v1/contracts/{contract}", DESK_READERS),
+    ],
+    ("PATCH", "/api/v1/contracts/{contract_id}"): [
+        Probe(
+            "PATCH",
+            "/api/v1/contracts/{contract}",
+            MANAGERS,
+            _patch(lambda w, a: {"name": f"Renamed by {a}"}),
+        ),
+    ],
     ("GET", "/"): [Probe("GET", "/", EVERYONE, portal=True)],
     ("GET", "/suggest"): [Probe("GET", "/suggest?q=pri", EVERYONE, portal=True)],
     ("GET", "/search"): [Probe("GET", "/search?q=printer", EVERYONE, portal=True)],
@@ -412,6 +474,8 @@ def world(engine, database_url, tmp_path_factory):
 
 def _seed(sessions) -> dict:
     from kb_service.accounts import service as accounts
+    from tickets.contracts import service as contracts
+    from tickets.contracts.schemas import CalendarIn, ContractIn
 
     with session_scope(sessions) as s:
         make_product(s, "LP-2040", name="LaserPrint 2040")
@@ -421,7 +485,25 @@ def _seed(sessions) -> dict:
             organisation = {"client": "Org A", "other_client": "Org B"}.get(actor)
             users[actor] = make_user(s, [role], organisation, email=f"{actor}@matrix.test")
             tokens[actor] = accounts.create_token(s, users[actor])
-        accounts.give_products(s, accounts.get_or_create_organisation(s, "Org A"), ["LP-2040"])
+        organisation = accounts.get_or_create_organisation(s, "Org A")
+        accounts.give_products(s, organisation, ["LP-2040"])
+        calendar = contracts.save_calendar(
+            s, CalendarIn(name="matrix", time_zone="Europe/Moscow", week={})
+        )
+        terms = {
+            p: {"response_minutes": 60, "resolution_minutes": 480}
+            for p in ("low", "normal", "high", "urgent")
+        }
+        contract = contracts.create_contract(
+            s,
+            ContractIn(
+                organisation_id=organisation.id,
+                name="matrix",
+                starts_on="2027-01-01",
+                calendar_id=calendar.id,
+                terms=terms,
+            ),
+        )
         make_article(s, id="pub", title="Printer jams on every page", body="Open the tray.")
         make_article(s, id="cust", title="Printer firmware", groups=["customers"])
         make_article(s, id="prod", title="Printer owners", groups=["product:LP-2040"])
@@ -432,7 +514,14 @@ def _seed(sessions) -> dict:
         group = SupportGroup(name="First line", tier=1)
         s.add(group)
         s.flush()
-        return {"tokens": tokens, "engineer_id": users["engineer"].id, "group": group.id}
+        return {
+            "tokens": tokens,
+            "engineer_id": users["engineer"].id,
+            "group": group.id,
+            "organisation": organisation.id,
+            "calendar": calendar.id,
+            "contract": contract.id,
+        }
 
 
 def _sign_in(client: TestClient, actor: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service.config import Settings
+from tickets.contracts.deadlines import watch_deadlines
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,10 @@ class Job:
 
 def jobs() -> list[Job]:
     """Every job of the desk, in the order they run."""
-    return []
+    return [
+        # A minute late on a warning or a breach is well inside any term a contract sets.
+        Job("watch_deadlines", every=60.0, run=watch_deadlines),
+    ]
 
 
 class DeskJobs:

@@ -79,7 +79,9 @@ class Ticket(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     # The service contract whose terms set the deadlines (None: the default terms).
-    contract_id: Mapped[int | None] = mapped_column(Integer)
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_contract.id", ondelete="SET NULL")
+    )
     # Deadlines of the contract's terms, kept computed for the queues (tickets/sla.py).
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -346,3 +348,6 @@ class AskSuggestion(Base):
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship(lazy="raise")
+
+
+from tickets.contracts import models as _contracts  # noqa: E402,F401
