@@ -344,3 +344,6 @@ class AskSuggestion(Base):
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship(lazy="raise")
+
+
+from tickets.intake import models as _intake  # noqa: E402,F401

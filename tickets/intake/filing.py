@@ -1,0 +1,220 @@
+"""Where a readable message goes: the ticket it answers, a new ticket, or nowhere (a machine
+sent it). Runs inside `service.take`'s savepoint; never commits.
+
+A reply is found by the threading headers first (In-Reply-To, References: a Message-ID the
+desk sent or received on a ticket), then by the ticket's number in the subject. A number is
+easy to guess, so the subject alone only joins a message to a ticket when its sender already
+takes part in it (the requester, an earlier e-mail author) or is staff; anyone else opens a
+ticket of their own. A reply to a closed ticket opens a new one that names the old.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb_service.access import STAFF_ROLES
+from kb_service.accounts.models import User
+from kb_service.db import utcnow
+from tickets.events import emit
+from tickets.intake.models import InboundMail, OutgoingMail
+from tickets.intake.parsing import Attachment, Mail
+from tickets.models import Ticket, TicketAttachment, TicketMessage
+from tickets.schemas import GENERIC_TYPE, Upload
+from tickets.service import FIRST_NUMBER
+from tickets.storage import AttachmentStore
+
+# "[#10042]", "[Spravka #10042]", "[Ticket #10042]": the ticket's number in a subject.
+TAG = re.compile(r"\[(?:[^\[\]#]{0,40}\s)?#(\d{5,12})\]")
+MAX_TEXT = 200_000
+NO_SUBJECT = "(no subject)"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a message's files a ticket keeps (the raw message keeps them all)."""
+
+    per_file: int
+    per_message: int
+
+
+def subject_tag(number: str) -> str:
+    """What the desk writes in the subject of its mail, so that replies find the ticket."""
+    return f"[Spravka #{number}]"
+
+
+def remember_sent(session: Session, ticket: Ticket, message_id: str) -> None:
+    """Note the Message-ID of mail the desk sent about `ticket`, for threading replies."""
+    session.add(OutgoingMail(message_id=message_id.strip("<>"), ticket_id=ticket.id))
+
+
+def file_mail(
+    session: Session, store: AttachmentStore, mail: Mail, limits: Limits
+) -> tuple[str, Ticket | None, str]:
+    """(outcome, ticket, text recorded) for a readable message."""
+    if mail.automatic:
+        return "ignored", None, mail.text[:MAX_TEXT]
+    sender = _user(session, mail.sender_email)
+    ticket = _answered_ticket(session, mail, sender)
+    if ticket is None or ticket.status == "closed":
+        ticket = _open(session, store, mail, sender, limits, follow_up=ticket)
+        return "ticket", ticket, ticket.body
+    message = _reply(session, store, ticket, mail, sender, limits)
+    return "reply", ticket, message.body
+
+
+def _user(session: Session, address: str) -> User | None:
+    query = select(User).where(User.email == address, User.is_active.is_(True))
+    return session.scalar(query)
+
+
+def _is_staff(user: User | None) -> bool:
+    return user is not None and bool(user.roles & STAFF_ROLES)
+
+
+def _answered_ticket(session: Session, mail: Mail, sender: User | None) -> Ticket | None:
+    if mail.replies_to:
+        owners = dict(
+            session.execute(
+                select(InboundMail.message_id, InboundMail.ticket_id).where(
+                    InboundMail.message_id.in_(mail.replies_to),
+                    InboundMail.ticket_id.is_not(None),
+                )
+            ).all()
+        )
+        owners |= dict(
+            session.execute(
+                select(OutgoingMail.message_id, OutgoingMail.ticket_id).where(
+                    OutgoingMail.message_id.in_(mail.replies_to)
+                )
+            ).all()
+        )
+        for message_id in mail.replies_to:
+            if message_id in owners:
+                return session.get(Ticket, owners[message_id])
+    match = TAG.search(mail.subject)
+    if match is None:
+        return None
+    ticket = session.scalar(select(Ticket).where(Ticket.number == match.group(1)))
+    if ticket is None or not (_is_staff(sender) or _takes_part(session, ticket, mail)):
+        return None
+    return ticket
+
+
+def _takes_part(session: Session, ticket: Ticket, mail: Mail) -> bool:
+    if ticket.requester_email == mail.sender_email:
+        return True
+    query = select(TicketMessage.id).where(
+        TicketMessage.ticket_id == ticket.id, TicketMessage.author_email == mail.sender_email
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def _open(
+    session: Session,
+    store: AttachmentStore,
+    mail: Mail,
+    requester: User | None,
+    limits: Limits,
+    follow_up: Ticket | None,
+) -> Ticket:
+    body = mail.text[:MAX_TEXT]
+    if follow_up is not None:
+        body = f"Follow-up to the closed ticket #{follow_up.number}.\n\n{body}"
+    ticket = Ticket(
+        number=f"pending-{secrets.token_hex(8)}",
+        subject=mail.subject or NO_SUBJECT,
+        body=body,
+        status="new",
+        requester_id=requester.id if requester else None,
+        requester_email=mail.sender_email,
+        requester_name=mail.sender_name or (requester.name[:200] if requester else ""),
+        organisation_id=requester.organisation_id if requester else None,
+        locale=requester.locale if requester else _language(mail.text),
+        source="email",
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.number = str(FIRST_NUMBER + ticket.id)
+    _attach(session, store, ticket, None, mail.attachments, limits)
+    session.flush()
+    emit(session, ticket, "created", requester.id if requester else None, channel="email")
+    return ticket
+
+
+def _reply(
+    session: Session,
+    store: AttachmentStore,
+    ticket: Ticket,
+    mail: Mail,
+    author: User | None,
+    limits: Limits,
+) -> TicketMessage:
+    staff = _is_staff(author)
+    message = TicketMessage(
+        ticket_id=ticket.id,
+        author_id=author.id if author else None,
+        author_kind="staff" if staff else "client",
+        author_email=mail.sender_email,
+        body=mail.new_text[:MAX_TEXT],
+        channel="email",
+    )
+    session.add(message)
+    session.flush()
+    _attach(session, store, ticket, message.id, mail.attachments, limits)
+    # The workflow decides the rest; a client's answer only ends the wait for it.
+    if not staff and ticket.status == "waiting":
+        ticket.status = "open"
+    ticket.updated_at = utcnow()
+    session.flush()
+    event = "replied" if staff else "client_replied"
+    emit(session, ticket, event, author.id if author else None, message=message.id)
+    return message
+
+
+def _attach(
+    session: Session,
+    store: AttachmentStore,
+    ticket: Ticket,
+    message_id: int | None,
+    attachments: tuple[Attachment, ...],
+    limits: Limits,
+) -> None:
+    total, left_out = 0, []
+    for attachment in attachments:
+        size = len(attachment.content)
+        if size > limits.per_file or total + size > limits.per_message:
+            left_out.append(f"{attachment.filename} ({size} bytes)")
+            continue
+        total += size
+        # The portal's rules for a file's name and type: cut to fit, never trusted.
+        upload = Upload(
+            filename=attachment.filename, content_type=attachment.content_type, content=b""
+        )
+        session.add(
+            TicketAttachment(
+                ticket_id=ticket.id,
+                message_id=message_id,
+                filename=upload.filename or "attachment",
+                content_type=upload.content_type or GENERIC_TYPE,
+                size=size,
+                sha256=store.put(attachment.content),
+            )
+        )
+    if left_out:
+        session.add(
+            TicketMessage(
+                ticket_id=ticket.id,
+                author_kind="system",
+                body="Files too large to attach, kept in the raw e-mail: " + ", ".join(left_out),
+                is_internal=True,
+                channel="email",
+            )
+        )
+
+
+def _language(text: str) -> str:
+    cyrillic = sum(1 for c in text[:2000] if "\u0400" <= c <= "\u04ff")
+    return "ru" if cyrillic >= 10 else "en"

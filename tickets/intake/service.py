@@ -1,0 +1,174 @@
+"""Filing a message: a new ticket, a reply on the right ticket, a record of an automatic
+message, or the quarantine. Exactly one of these per distinct message, however often it comes.
+
+`take` works in the caller's transaction and never commits. It first inserts the message's
+InboundMail row; its unique Message-ID and content hash make the database, not a check before
+it, decide that a message was seen, so two intakes racing on one message file it once. The
+rest happens in a savepoint: should filing fail for a reason of the message, the savepoint is
+undone and the row stays, quarantined with the error, so the message is never dropped.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from kb_service.config import Settings
+from kb_service.db import utcnow
+from kb_service.errors import Conflict, NotFound
+from tickets.intake.filing import Limits, file_mail
+from tickets.intake.models import InboundMail
+from tickets.intake.parsing import Mail, fingerprint, parse, unreadable_reason
+from tickets.models import Ticket
+from tickets.storage import AttachmentStore
+
+log = logging.getLogger(__name__)
+
+# What `spravka intake email --json` prints of the recorded text.
+TEXT_SHOWN = 2000
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What became of one message."""
+
+    # "ticket", "reply", "duplicate", "ignored" or "quarantined".
+    outcome: str
+    # The ticket's number; for a duplicate, the one the first copy went to.
+    ticket: str | None
+    subject: str
+    # The text recorded from the message (a reply's new text; HTML turned into text).
+    text: str
+    inbound_id: int | None = None
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(settings.intake_max_file_bytes, settings.intake_max_files_bytes)
+
+
+def take(
+    session: Session, store: AttachmentStore, raw: bytes, source: str, limits: Limits
+) -> Taken:
+    """File the message in `raw` once: a duplicate of one seen before names its ticket."""
+    key = fingerprint(raw)
+    mail, problem = _read(raw)
+    message_id = mail.message_id if mail else None
+    first = _first_copy(session, key, message_id)
+    if first is not None:
+        return _duplicate(session, first, mail)
+    record = InboundMail(
+        message_id=message_id,
+        content_hash=key,
+        source=source[:300],
+        outcome="quarantined",
+        reason=problem or "",
+        subject=mail.subject if mail else "",
+        sender=mail.sender_email if mail else "",
+        raw_sha256=store.put(raw),
+        size=len(raw),
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        # Another intake took the same message a moment ago and committed first.
+        first = _first_copy(session, key, message_id)
+        if first is None:
+            raise
+        return _duplicate(session, first, mail)
+    if mail is None or problem:
+        return _quarantined(record, mail)
+    return _file(session, store, record, mail, limits)
+
+
+def retry(session: Session, store: AttachmentStore, inbound_id: int, limits: Limits) -> Taken:
+    """Read a quarantined message again and file it, or leave it there with the new error."""
+    record = session.get(InboundMail, inbound_id)
+    if record is None:
+        raise NotFound(f"no message {inbound_id} in the intake")
+    if record.outcome != "quarantined":
+        raise Conflict(f"message {inbound_id} is not in the quarantine")
+    mail, problem = _read(store.read(record.raw_sha256))
+    record.attempts += 1
+    record.retried_at = utcnow()
+    record.reason = problem or ""
+    if mail is not None:
+        record.subject, record.sender = mail.subject, mail.sender_email
+        if mail.message_id and _first_copy(session, None, mail.message_id) is None:
+            record.message_id = mail.message_id
+    session.flush()
+    if mail is None or problem:
+        return _quarantined(record, mail)
+    return _file(session, store, record, mail, limits)
+
+
+def list_quarantine(session: Session, limit: int = 100, offset: int = 0) -> list[InboundMail]:
+    """Messages waiting in the quarantine, the newest first."""
+    query = (
+        select(InboundMail)
+        .where(InboundMail.outcome == "quarantined")
+        .order_by(InboundMail.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(query))
+
+
+def _read(raw: bytes) -> tuple[Mail | None, str | None]:
+    try:
+        mail = parse(raw)
+    except Exception as exc:  # noqa: BLE001 -- whatever breaks the parser, quarantine it
+        return None, f"cannot be read: {type(exc).__name__}: {exc}"[:2000]
+    return mail, unreadable_reason(mail)
+
+
+def _file(
+    session: Session, store: AttachmentStore, record: InboundMail, mail: Mail, limits: Limits
+) -> Taken:
+    try:
+        with session.begin_nested():
+            outcome, ticket, text = file_mail(session, store, mail, limits)
+    except (DBAPIError, StaleDataError):
+        # The database, not the message, failed: let the whole message be taken again later.
+        raise
+    except Exception as exc:  # noqa: BLE001 -- a message that breaks filing waits for a person
+        log.exception("e-mail %s could not be filed; it is in the quarantine", record.id)
+        record.reason = f"cannot be filed: {type(exc).__name__}: {exc}"[:2000]
+        session.flush()
+        return _quarantined(record, mail)
+    record.outcome = outcome
+    record.ticket_id = ticket.id if ticket else None
+    record.reason = mail.automatic or ""
+    session.flush()
+    number = ticket.number if ticket else None
+    return Taken(outcome, number, mail.subject, text[:TEXT_SHOWN], record.id)
+
+
+def _quarantined(record: InboundMail, mail: Mail | None) -> Taken:
+    subject, text = (mail.subject, mail.text[:TEXT_SHOWN]) if mail else ("", "")
+    return Taken("quarantined", None, subject, text, record.id)
+
+
+def _first_copy(session: Session, key: str | None, message_id: str | None) -> InboundMail | None:
+    conditions = []
+    if key:
+        conditions.append(InboundMail.content_hash == key)
+    if message_id:
+        conditions.append(InboundMail.message_id == message_id)
+    if not conditions:
+        return None
+    query = select(InboundMail).where(or_(*conditions)).order_by(InboundMail.id).limit(1)
+    return session.scalar(query)
+
+
+def _duplicate(session: Session, first: InboundMail, mail: Mail | None) -> Taken:
+    number = None
+    if first.ticket_id is not None:
+        number = session.scalar(select(Ticket.number).where(Ticket.id == first.ticket_id))
+    subject = mail.subject if mail else first.subject
+    text = mail.text[:TEXT_SHOWN] if mail else ""
+    return Taken("duplicate", number, subject, text, first.id)
