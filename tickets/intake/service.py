@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb_service.config import Settings
-from kb_service.db import utcnow
+from kb_service.db import session_scope, utcnow
 from kb_service.errors import Conflict, NotFound
 from tickets.intake.filing import Limits, file_mail
 from tickets.intake.models import InboundMail
@@ -172,3 +172,27 @@ def _duplicate(session: Session, first: InboundMail, mail: Mail | None) -> Taken
     subject = mail.subject if mail else first.subject
     text = mail.text[:TEXT_SHOWN] if mail else ""
     return Taken("duplicate", number, subject, text, first.id)
+
+
+def take_once(
+    sessions: sessionmaker[Session],
+    store: AttachmentStore,
+    raw: bytes,
+    source: str,
+    limits: Limits,
+    attempts: int = 3,
+) -> Taken:
+    """`take` in a transaction of its own, committed before it returns.
+
+    A race lost at commit (another intake took the message, or an agent saved the ticket)
+    is taken again: the second reading sees what won and files the message on it.
+    """
+    attempt = 1
+    while True:
+        try:
+            with session_scope(sessions) as session:
+                return take(session, store, raw, source, limits)
+        except Conflict:
+            if attempt >= attempts:
+                raise
+            attempt += 1
