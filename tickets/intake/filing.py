@@ -8,6 +8,7 @@ takes part in it (the requester, an earlier e-mail author) or is staff; anyone e
 ticket of their own. A reply to a closed ticket opens a new one that names the old.
 """
 
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -43,6 +44,13 @@ class Limits:
 def subject_tag(number: str) -> str:
     """What the desk writes in the subject of its mail, so that replies find the ticket."""
     return f"[Spravka #{number}]"
+
+
+def keep(store: AttachmentStore, content: bytes) -> str:
+    """Put `content` in the store unless it is there already (each write is synced to disk,
+    which costs more than hashing twice); its key."""
+    key = hashlib.sha256(content).hexdigest()
+    return key if store.path(key).exists() else store.put(content)
 
 
 def remember_sent(session: Session, ticket: Ticket, message_id: str) -> None:
@@ -200,7 +208,7 @@ def _attach(
                 filename=upload.filename or "attachment",
                 content_type=upload.content_type or GENERIC_TYPE,
                 size=size,
-                sha256=store.put(attachment.content),
+                sha256=keep(store, attachment.content),
             )
         )
     if left_out:

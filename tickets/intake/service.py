@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kb_service.config import Settings
 from kb_service.db import session_scope, utcnow
 from kb_service.errors import Conflict, NotFound
-from tickets.intake.filing import Limits, file_mail
+from tickets.intake.filing import Limits, file_mail, keep
 from tickets.intake.models import InboundMail
 from tickets.intake.parsing import Mail, fingerprint, parse, unreadable_reason
 from tickets.models import Ticket
@@ -67,7 +67,7 @@ def take(
         reason=problem or "",
         subject=mail.subject if mail else "",
         sender=mail.sender_email if mail else "",
-        raw_sha256=store.put(raw),
+        raw_sha256=keep(store, raw),
         size=len(raw),
     )
     try:
