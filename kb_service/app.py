@@ -35,6 +35,7 @@ from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
 from portal.views import account, articles, ask, console, home, products, search, tickets
+from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(cookie_callers_need_csrf)])
     for router in (articles_router, catalogue_router, accounts_router, search_router):
         api.include_router(router)
+    api.include_router(intake_router)
     app.include_router(api)
     app.add_middleware(RefuseNul)
     _include_portal(app, settings)
