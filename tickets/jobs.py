@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service.config import Settings
+from tickets.intake import imap
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,16 @@ class Job:
     # Seconds between runs while it finds nothing to do; it runs again at once while busy.
     every: float
     run: Callable[[sessionmaker[Session], Settings], int]
+    # Where a setting names the pause instead (the IMAP poll interval).
+    setting: str | None = None
+
+    def pause(self, settings: Settings) -> float:
+        return getattr(settings, self.setting) if self.setting else self.every
 
 
 def jobs() -> list[Job]:
     """Every job of the desk, in the order they run."""
-    return []
+    return [Job("imap", 60.0, imap.poll, setting="imap_interval")]
 
 
 class DeskJobs:
@@ -72,5 +78,5 @@ class DeskJobs:
                 except Exception:
                     log.exception("desk job %s failed; it runs again later", job.name)
                     busy = 0
-                due[job.name] = now if busy else now + job.every
+                due[job.name] = now if busy else now + job.pause(self._settings)
             self._stop.wait(min([d - time.monotonic() for d in due.values()] + [1.0]) or 0.05)
