@@ -1,5 +1,8 @@
 """Filing messages: new tickets, replies on the right ticket, duplicates, the quarantine."""
 
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,7 +12,7 @@ from tests.tickets.intake_mail import PROBLEM, delivery_report, in_charset, mail
 from tickets.intake import filing
 from tickets.intake.filing import Limits, remember_sent, subject_tag
 from tickets.intake.models import InboundMail
-from tickets.intake.service import list_quarantine, retry, take
+from tickets.intake.service import list_quarantine, retry, take, take_once
 from tickets.models import Ticket, TicketAttachment, TicketMessage
 from tickets.storage import AttachmentStore
 
@@ -213,3 +216,18 @@ def test_attachments_go_to_the_store_within_the_limits(session, feed, store):
 def test_filing_module_names_the_tag_it_reads():
     assert filing.TAG.search(f"Re: {subject_tag('10042')}").group(1) == "10042"
     assert filing.TAG.search("[#10042]").group(1) == "10042"
+
+
+def test_intakes_racing_on_the_same_messages_file_each_once(sessions, store):
+    raws = [mail(subject=f"Race {n}").as_bytes() for n in range(15)]
+    raws += [mail(message_id=None, body=f"no id {n}").as_bytes() for n in range(5)]
+
+    def intake(order):
+        return [take_once(sessions, store, raws[i], "-", LIMITS) for i in order]
+
+    orders = [list(range(20)), list(reversed(range(20))), list(range(10, 20)) + list(range(10))]
+    with ThreadPoolExecutor(len(orders)) as pool:
+        results = [taken for run in pool.map(intake, orders) for taken in run]
+    assert Counter(taken.outcome for taken in results) == {"ticket": 20, "duplicate": 40}
+    with sessions() as session:
+        assert (_count(session, Ticket), _count(session, InboundMail)) == (20, 20)

@@ -1,18 +1,21 @@
 """Filing a message: a new ticket, a reply on the right ticket, a record of an automatic
 message, or the quarantine. Exactly one of these per distinct message, however often it comes.
 
-`take` works in the caller's transaction and never commits. It first inserts the message's
-InboundMail row; its unique Message-ID and content hash make the database, not a check before
-it, decide that a message was seen, so two intakes racing on one message file it once. The
-rest happens in a savepoint: should filing fail for a reason of the message, the savepoint is
-undone and the row stays, quarantined with the error, so the message is never dropped.
+`take` works in the caller's transaction and never commits; call it in a transaction of its
+own (`take_once`), since a message that another intake took meanwhile rolls it back. It first
+inserts the message's InboundMail row; its unique Message-ID and content hash make the
+database, not a check before it, decide that a message was seen, so two intakes racing on one
+message file it once. The rest happens in a savepoint: should filing fail for a reason of the
+message, the savepoint is undone and the row stays, quarantined with the error, so the message
+is never dropped.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # What `spravka intake email --json` prints of the recorded text.
 TEXT_SHOWN = 2000
+# Seconds before taking a message again after a lost race, times the attempt.
+RETRY_PAUSE = 0.2
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,15 @@ def take(
         raw_sha256=keep(store, raw),
         size=len(raw),
     )
+    session.add(record)
     try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()
+        # Not in a savepoint: on SQLite this first write opens the transaction and takes the
+        # write lock, so the savepoint below nests inside it (a savepoint opened outside one
+        # commits on release, and its reads would make a stale snapshot for the writes).
+        session.flush()
     except IntegrityError:
         # Another intake took the same message a moment ago and committed first.
+        session.rollback()
         first = _first_copy(session, key, message_id)
         if first is None:
             raise
@@ -184,15 +192,16 @@ def take_once(
 ) -> Taken:
     """`take` in a transaction of its own, committed before it returns.
 
-    A race lost at commit (another intake took the message, or an agent saved the ticket)
-    is taken again: the second reading sees what won and files the message on it.
+    A race lost at commit (another intake took the message, or an agent saved the ticket),
+    or a write lock not had in time, is taken again: the second reading sees what won.
     """
     attempt = 1
     while True:
         try:
             with session_scope(sessions) as session:
                 return take(session, store, raw, source, limits)
-        except Conflict:
+        except (Conflict, OperationalError):
             if attempt >= attempts:
                 raise
+            time.sleep(RETRY_PAUSE * attempt)
             attempt += 1
