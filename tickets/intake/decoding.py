@@ -4,6 +4,12 @@ Pure functions. A part's declared charset is trusted when its bytes decode under
 like text; otherwise charset-normalizer chooses among the encodings our clients write in
 (measured: on short Russian texts an unrestricted guess took KOI8-R for Shift JIS, while the
 restricted one named KOI8-R, windows-1251, windows-1252 and ISO 8859-2 texts right).
+
+HTML becomes text with inscriptis rather than html2text: over the 106 HTML parts of the shared
+e-mail set it took 0.10 s against 0.15 s, neither let a script through, and html2text writes
+Markdown (351 link and emphasis marks there) where a ticket wants plain text. The quoted
+history of a reply is cut here: mail-parser-reply and email-reply-parser know no Russian
+mailer's "написал(а):", the line our clients' replies open their quotes with.
 """
 
 import codecs

@@ -9,7 +9,7 @@ raises when a header is read; headers are then decoded here one by one, so one b
 import email
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.header import decode_header
 from email.message import Message
 from email.policy import compat32
@@ -57,7 +57,6 @@ class Mail:
     attachments: tuple[Attachment, ...] = ()
     # Why a machine sent it ("auto-submitted: auto-replied", "delivery report", ...) or None.
     automatic: str | None = None
-    defects: tuple[str, ...] = field(default=())
 
 
 class Unreadable(Exception):
@@ -115,7 +114,6 @@ def parse(raw: bytes) -> Mail:
         new_text=latest_reply(text),
         attachments=tuple(found.attachments),
         automatic=_automatic(message, headers, sender_email),
-        defects=tuple(type(d).__name__ for d in message.defects),
     )
 
 
