@@ -231,3 +231,23 @@ def test_intakes_racing_on_the_same_messages_file_each_once(sessions, store):
     assert Counter(taken.outcome for taken in results) == {"ticket": 20, "duplicate": 40}
     with sessions() as session:
         assert (_count(session, Ticket), _count(session, InboundMail)) == (20, 20)
+
+
+def test_hostile_headers_are_cleaned_not_fatal(session, feed):
+    raw = (
+        b'From: "Eve\x00\xff" <eve@else.test>\r\n'
+        b"Subject: =?x-bogus?q?hi?= \x00there \xd0\xbf\xd1\x80\xd0\xb8\r\n"
+        b"Message-ID: <\xff\x00odd@else.test>\r\n"
+        b"References: <a\x00b@c> <" + b"x" * 5000 + b"@long>\r\n"
+        b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        b'--B\r\nContent-Type: text/plain; charset="utf-8\x00"\r\n\r\ntext\x00 here\r\n'
+        b"--B\r\nContent-Type: application/octet-stream\x00\r\n"
+        b'Content-Disposition: attachment; filename="..\\\\..\\\\evil\x00.bat"\r\n\r\n@echo\r\n'
+        b"--B--\r\n"
+    )
+    taken = feed(raw)
+    assert taken.outcome == "ticket" and "\x00" not in taken.subject + taken.text
+    assert taken.text == "text here" and taken.subject.endswith("there при")
+    [attachment] = session.scalars(select(TicketAttachment)).all()
+    assert attachment.filename == "evil.bat"
+    assert feed(raw).outcome == "duplicate"

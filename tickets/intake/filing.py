@@ -30,6 +30,9 @@ from tickets.storage import AttachmentStore
 # "[#10042]", "[Spravka #10042]", "[Ticket #10042]": the ticket's number in a subject.
 TAG = re.compile(r"\[(?:[^\[\]#]{0,40}\s)?#(\d{5,12})\]")
 MAX_TEXT = 200_000
+# Files kept from one message: each is written and synced on its own, and a message of
+# thousands of tiny parts must not hold the intake for minutes.
+MAX_FILES = 100
 NO_SUBJECT = "(no subject)"
 
 
@@ -190,13 +193,13 @@ def _attach(
     attachments: tuple[Attachment, ...],
     limits: Limits,
 ) -> None:
-    total, left_out = 0, []
+    total, kept, left_out = 0, 0, []
     for attachment in attachments:
         size = len(attachment.content)
-        if size > limits.per_file or total + size > limits.per_message:
+        if size > limits.per_file or total + size > limits.per_message or kept >= MAX_FILES:
             left_out.append(f"{attachment.filename} ({size} bytes)")
             continue
-        total += size
+        total, kept = total + size, kept + 1
         # The portal's rules for a file's name and type: cut to fit, never trusted.
         upload = Upload(
             filename=attachment.filename, content_type=attachment.content_type, content=b""
@@ -216,7 +219,8 @@ def _attach(
             TicketMessage(
                 ticket_id=ticket.id,
                 author_kind="system",
-                body="Files too large to attach, kept in the raw e-mail: " + ", ".join(left_out),
+                body="Files not attached (too large or too many), kept in the raw e-mail: "
+                + ", ".join(left_out)[:10_000],
                 is_internal=True,
                 channel="email",
             )

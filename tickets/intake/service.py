@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kb_service.config import Settings
 from kb_service.db import session_scope, utcnow
 from kb_service.errors import Conflict, NotFound
+from tickets.intake.decoding import one_line
 from tickets.intake.filing import Limits, file_mail, keep
 from tickets.intake.models import InboundMail
 from tickets.intake.parsing import Mail, fingerprint, parse, unreadable_reason
@@ -67,7 +68,7 @@ def take(
     record = InboundMail(
         message_id=message_id,
         content_hash=key,
-        source=source[:300],
+        source=one_line(source, 300),
         outcome="quarantined",
         reason=problem or "",
         subject=mail.subject if mail else "",
@@ -130,7 +131,7 @@ def _read(raw: bytes) -> tuple[Mail | None, str | None]:
     try:
         mail = parse(raw)
     except Exception as exc:  # noqa: BLE001 -- whatever breaks the parser, quarantine it
-        return None, f"cannot be read: {type(exc).__name__}: {exc}"[:2000]
+        return None, one_line(f"cannot be read: {type(exc).__name__}: {exc}", 2000)
     return mail, unreadable_reason(mail)
 
 
@@ -145,7 +146,7 @@ def _file(
         raise
     except Exception as exc:  # noqa: BLE001 -- a message that breaks filing waits for a person
         log.exception("e-mail %s could not be filed; it is in the quarantine", record.id)
-        record.reason = f"cannot be filed: {type(exc).__name__}: {exc}"[:2000]
+        record.reason = one_line(f"cannot be filed: {type(exc).__name__}: {exc}", 2000)
         session.flush()
         return _quarantined(record, mail)
     record.outcome = outcome
