@@ -33,6 +33,18 @@ def test_unknown_charset_name_does_not_stop_reading():
     assert parse(in_charset(PROBLEM.encode("cp1251"), "x-unknown")).text == PROBLEM
 
 
+@pytest.mark.parametrize(
+    ("text", "written", "declared"),
+    [("装硬碟问题 鎔", "gb18030", "gb2312"), ("①テスト", "cp932", "shift_jis")],
+)
+def test_text_in_the_extension_of_its_declared_charset_is_read(text, written, declared):
+    assert parse(in_charset(text.encode(written), declared)).text == text
+
+
+def test_undecodable_bytes_under_a_multibyte_charset_still_give_text():
+    assert "Printer" in parse(in_charset(b"Printer \xff\xfe\x80 broken", "euc-kr")).text
+
+
 def test_western_text_keeps_its_declared_charset():
     text = "Grüße aus München: der Drucker druckt nicht, schöne Straße."
     assert parse(in_charset(text.encode("latin-1"), "iso-8859-1")).text == text

@@ -24,6 +24,16 @@ REGIONAL = ("utf_8", "cp1251", "koi8_r", "cp1252", "iso8859_2")
 # nothing about the declaration being right.
 _SINGLE_BYTE = ("ascii", "latin_1", "iso8859", "cp125", "koi8", "mac_", "cp866", "cp437", "cp850")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Mailers label text by the old standard and write its extension: GBK as GB2312, Windows'
+# Shift JIS as Shift JIS, and so on; the superset reads both.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "iso2022_jp": "iso2022_jp_ext",
+}
 # Bytes no decoder could place; they cannot be stored as text.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _TAG = re.compile(r"<[^>]*>")
@@ -58,10 +68,11 @@ def decode_text(payload: bytes, declared: str | None) -> str:
     """The text of `payload`, decoded as well as can be; never raises."""
     codec = codec_name(declared)
     if codec and not codec.startswith(_SINGLE_BYTE):
-        try:
-            return payload.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            pass
+        for candidate in filter(None, (codec, _SUPERSETS.get(codec))):
+            try:
+                return payload.decode(candidate)
+            except (UnicodeDecodeError, LookupError):
+                continue
     if b"\x1b$" in payload:
         # ISO-2022-JP is 7-bit: its escapes say so, whatever the label.
         try:
