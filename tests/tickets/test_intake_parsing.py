@@ -41,6 +41,18 @@ def test_text_in_the_extension_of_its_declared_charset_is_read(text, written, de
     assert parse(in_charset(text.encode(written), declared)).text == text
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("プリンターが印刷しません。ドライバーを更新した後、エラーが表示されます。", "shift_jis"),
+        ("打印机无法打印。更新驱动程序后出现错误。", "gb18030"),
+        ("프린터가 인쇄되지 않습니다. 드라이버 업데이트 후 오류가 표시됩니다.", "euc_kr"),
+    ],
+)
+def test_undeclared_east_asian_text_is_not_taken_for_a_regional_charset(text, encoding):
+    assert parse(in_charset(text.encode(encoding), "us-ascii")).text == text
+
+
 def test_undecodable_bytes_under_a_multibyte_charset_still_give_text():
     assert "Printer" in parse(in_charset(b"Printer \xff\xfe\x80 broken", "euc-kr")).text
 

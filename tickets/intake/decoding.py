@@ -89,17 +89,35 @@ def decode_text(payload: bytes, declared: str | None) -> str:
 
 
 def _guess(payload: bytes, codec: str | None) -> str:
+    if codec == "ascii":  # 8-bit bytes prove the label wrong
+        codec = None
     candidates = list(dict.fromkeys(([codec] if codec else []) + list(REGIONAL)))
     try:
         matches = charset_normalizer.from_bytes(payload, cp_isolation=candidates)
         if codec and any(match.encoding == codec for match in matches):
             return payload.decode(codec, "replace")
-        best = matches.best() or charset_normalizer.from_bytes(payload).best()
+        best = matches.best()
+        if best is None or _implausible(best.encoding, str(best)):
+            best = charset_normalizer.from_bytes(payload).best() or best
     except Exception:  # noqa: BLE001 -- a detector failure must not lose the message
         best = None
     if best is not None:
         return str(best)
     return payload.decode(codec or "cp1252", "replace")
+
+
+def _implausible(encoding: str, text: str) -> bool:
+    """Whether a regional guess reads like no text in it: Chinese, Japanese or Korean bytes
+    pass for windows-1252 or windows-1251 with a short sample, yet read as a stew of accents
+    or of rare Cyrillic letters and signs. Western text is mostly ASCII; Russian is mostly
+    the 66 letters of its alphabet."""
+    foreign = [c for c in text if not c.isascii() and not c.isspace()]
+    if encoding in ("cp1252", "iso8859_2"):
+        return len(foreign) > 0.3 * max(sum(not c.isspace() for c in text), 1)
+    if encoding in ("cp1251", "koi8_r"):
+        russian = sum(1 for c in foreign if "А" <= c <= "я" or c in "Ёё")
+        return russian < 0.8 * len(foreign)
+    return False
 
 
 def html_to_text(html: str) -> str:
