@@ -35,9 +35,11 @@ from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
 from portal.views import account, articles, ask, console, home, products, search, tickets
+from tickets.api import router as tickets_router
 from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
+from tickets.teams import router as teams_router
 
 log = logging.getLogger(__name__)
 # Packages above the core that keep their own migration branch; the core cannot name them.
@@ -62,7 +64,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(cookie_callers_need_csrf)])
-    for router in (articles_router, catalogue_router, accounts_router, search_router):
+    for router in (
+        articles_router, catalogue_router, accounts_router, search_router, tickets_router,
+        teams_router,
+    ):  # fmt: skip
         api.include_router(router)
     api.include_router(intake_router)
     app.include_router(api)

@@ -55,7 +55,7 @@ def check_file(session: Session, data: bytes, importer: Importer) -> list[tuple[
     lines, errors = split_lines(data)
     records, parse_errors = _parse(lines, importer.model)
     errors += parse_errors + importer.check(session, records)
-    _raise_if(errors)
+    raise_if(errors)
     return records
 
 
@@ -77,7 +77,7 @@ def split_lines(data: bytes) -> tuple[list[tuple[int, str]], list[LineError]]:
 def parse_lines(lines: Iterable[str], model: type[M]) -> list[tuple[int, M]]:
     """Validate every line; raise ImportFailed listing all bad lines, or return the records."""
     records, errors = _parse(enumerate(lines, start=1), model)
-    _raise_if(errors)
+    raise_if(errors)
     return records
 
 
@@ -85,7 +85,7 @@ def import_products(
     session: Session, records: list[tuple[int, ProductImport]], progress: Progress | None = None
 ) -> ImportReport:
     """Create or update products by code; parents may come earlier in the file or exist."""
-    _raise_if(product_errors(session, records))
+    raise_if(product_errors(session, records))
     return _save_products(session, records, progress)
 
 
@@ -93,7 +93,7 @@ def import_articles(
     session: Session, records: list[tuple[int, ArticleImport]], progress: Progress | None = None
 ) -> ImportReport:
     """Create or update articles by id; named access groups are created as needed."""
-    _raise_if(article_errors(session, records))
+    raise_if(article_errors(session, records))
     return _save_articles(session, records, progress)
 
 
@@ -149,7 +149,7 @@ def _parse(lines: Iterable[tuple[int, str]], model: type[M]):
     return records, errors
 
 
-def _raise_if(errors: list[LineError]) -> None:
+def raise_if(errors: list[LineError]) -> None:
     if errors:
         named = [f"line {n}: {message}" for n, message in sorted(errors, key=lambda e: e[0])]
         raise ImportFailed(f"{len(named)} invalid line(s); nothing was imported", errors=named)

@@ -76,3 +76,10 @@ def app(settings, sessions):
 def client(app):
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    from tickets.storage import AttachmentStore
+
+    return AttachmentStore(tmp_path / "attachments")

@@ -20,6 +20,7 @@ from kb_service.db import make_sessionmaker, session_scope
 from tests.builders import make_article, make_product, make_user
 from tests.conftest import empty
 from tests.portal.conftest import TOKEN_RE
+from tickets.models import SupportGroup
 
 ACTORS = ("anonymous", "client", "other_client", "dispatcher", "engineer", "editor", "manager",
           "admin")  # fmt: skip
@@ -30,6 +31,8 @@ CURATORS = frozenset({"editor", "manager", "admin"})
 WRITERS = CURATORS | {"engineer"}
 ADMINS = frozenset({"admin"})
 CLIENTS = frozenset({"client", "other_client"})
+DISPATCH = frozenset({"dispatcher", "manager", "admin"})
+MANAGERS = frozenset({"manager", "admin"})
 PASSWORD = "correct horse"
 DENIED = {401, 403, 404}
 
@@ -99,6 +102,13 @@ def _ticket(world, actor):
 def _suggest(world, actor):
     ask = TOKEN_ASK.search(world.portal[actor].get("/ask").text).group(1)
     return {"ask": ask, "subject": "printer", "body": "printer jams"}
+
+
+def _api_ticket(world, actor):
+    ticket = {"subject": "Scanner offline", "body": "The light is red."}
+    if actor in STAFF:  # staff enter a ticket for a client
+        ticket |= {"channel": "phone", "requester_email": "client@matrix.test"}
+    return ticket
 
 
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
@@ -272,13 +282,6 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _form(lambda w, a: {"body": "More detail"}),
             portal=True,
         ),
-        Probe(
-            "POST",
-            "/tickets/{client_ticket}/answer",
-            STAFF,
-            _form(lambda w, a: {"body": "Try this"}),
-            portal=True,
-        ),
     ],  # fmt: skip
     ("GET", "/tickets/{number}/attachments/{attachment_id}"): [
         Probe(
@@ -289,6 +292,78 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
         ),
     ],  # fmt: skip
     ("GET", "/console"): [Probe("GET", "/console", STAFF, portal=True)],
+    # The service desk's API.
+    ("GET", "/api/v1/tickets"): [Probe("GET", "/api/v1/tickets", SIGNED_IN)],
+    ("POST", "/api/v1/tickets"): [Probe("POST", "/api/v1/tickets", SIGNED_IN, _json(_api_ticket))],
+    ("GET", "/api/v1/tickets/{number}"): [
+        Probe("GET", "/api/v1/tickets/{client_ticket}", {"client"} | STAFF),
+    ],
+    ("POST", "/api/v1/tickets/{number}/{action}"): [
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/reply",
+            {"client"},
+            _json(lambda w, a: {"text": "More detail"}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/note",
+            STAFF,
+            _json(lambda w, a: {"text": "Internal"}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/classify",
+            DISPATCH,
+            _json(lambda w, a: {"priority": "high"}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/assign",
+            DISPATCH,
+            _json(lambda w, a: {"assignee_id": w.ids["engineer_id"]}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/take",
+            DISPATCH | {"engineer"},
+            _json(lambda w, a: {}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/support-groups"): [Probe("GET", "/api/v1/support-groups", STAFF)],
+    ("POST", "/api/v1/support-groups"): [
+        Probe(
+            "POST", "/api/v1/support-groups", MANAGERS, _json(lambda w, a: {"name": f"Team {a}"})
+        ),
+    ],
+    ("PUT", "/api/v1/support-groups/{group_id}"): [
+        Probe(
+            "PUT",
+            "/api/v1/support-groups/{group}",
+            MANAGERS,
+            _json(lambda w, a: {"name": "First line", "tier": 1}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/outside-organisations"): [
+        Probe("GET", "/api/v1/outside-organisations", STAFF),
+    ],
+    ("POST", "/api/v1/outside-organisations"): [
+        Probe(
+            "POST",
+            "/api/v1/outside-organisations",
+            MANAGERS,
+            _json(lambda w, a: {"name": f"Vendor {a}"}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/ticket-categories"): [Probe("GET", "/api/v1/ticket-categories", STAFF)],
+    ("POST", "/api/v1/ticket-categories"): [
+        Probe(
+            "POST",
+            "/api/v1/ticket-categories",
+            MANAGERS,
+            _json(lambda w, a: {"slug": _slug(a), "name_ru": a, "name_en": a}),
+        ),
+    ],  # fmt: skip
     ("GET", "/api/v1/intake/quarantine"): [Probe("GET", "/api/v1/intake/quarantine", ADMINS)],
     ("POST", "/api/v1/intake/quarantine/{inbound_id}/retry"): [
         Probe("POST", "/api/v1/intake/quarantine/{quarantined}/retry", ADMINS),
@@ -359,7 +434,10 @@ def _seed(sessions) -> dict:
         make_article(s, id="draft", title="Printer draft", status="draft")
         make_article(s, id="to-publish", title="Waiting", status="draft")
         make_article(s, id="to-archive", title="Old printer")
-        return {"tokens": tokens, "engineer_id": users["engineer"].id}
+        group = SupportGroup(name="First line", tier=1)
+        s.add(group)
+        s.flush()
+        return {"tokens": tokens, "engineer_id": users["engineer"].id, "group": group.id}
 
 
 def _quarantined(sessions, settings) -> int:

@@ -42,6 +42,8 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # What the client and the desk call the ticket ("10042"); derived from the id on creation.
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    # The `id` of an imported ticket (`spravka import tickets`): a second import updates it.
+    import_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)

@@ -1,9 +1,10 @@
-"""Tickets from the portal: creating them with their trail, and the client's side of them."""
+"""Tickets from the portal: creating them with their trail, and the client's side of them.
 
-import secrets
+The desk's own work on tickets is in tickets/desk.py; this is the portal's door to it.
+"""
 
 from pydantic import ValidationError
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from kb_service.access import Viewer
@@ -14,8 +15,8 @@ from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import list_products
 from kb_service.db import utcnow
 from kb_service.errors import Forbidden, Invalid, NotFound
-from tickets import workflow
-from tickets.models import AskVisit, Ticket, TicketAttachment, TicketMessage
+from tickets import desk
+from tickets.models import AskVisit, Ticket, TicketAttachment
 from tickets.schemas import (
     GENERIC_TYPE,
     MAX_ATTACHMENT_BYTES,
@@ -23,18 +24,8 @@ from tickets.schemas import (
     TicketDraft,
     Upload,
 )
+from tickets.storage import AttachmentStore
 from tickets.trail import visit_trail
-
-# Public numbers start here so that they look like numbers, not like counts.
-FIRST_NUMBER = 10000
-
-LOAD = (
-    selectinload(Ticket.product),
-    selectinload(Ticket.article),
-    selectinload(Ticket.requester),
-    selectinload(Ticket.attachments),
-    selectinload(Ticket.messages).selectinload(TicketMessage.author),
-)
 
 
 def validate_draft(fields: dict) -> TicketDraft:
@@ -53,28 +44,30 @@ def create_from_portal(
     draft: TicketDraft,
     uploads: list[Upload] = (),
     *,
+    store: AttachmentStore,
     anonymous_allowed: bool,
+    locale: str = "ru",
 ) -> Ticket:
     """Open a ticket from the ask form, with the trail of the visit attached."""
     email = _requester_email(session, viewer, draft, anonymous_allowed)
-    requester = session.get(User, viewer.user_id) if viewer.user_id else None
-    ticket = Ticket(
-        number=f"pending-{secrets.token_hex(8)}",
-        subject=draft.subject,
-        body=draft.body,
-        status="new",
-        requester_id=viewer.user_id,
-        requester_email=email,
-        product_id=_product_id(session, draft.product),
-        organisation_id=requester.organisation_id if requester else None,
-        source="portal",
-        article_id=ask.article_id,
-        trail=visit_trail(session, ask, utcnow()),
-        attachments=[_attachment(upload) for upload in _checked(uploads)],
+    files = _checked(uploads)
+    ticket = desk.open_ticket(
+        session,
+        desk.NewTicket(
+            subject=draft.subject,
+            body=draft.body,
+            channel="portal",
+            requester_email=email,
+            requester_id=viewer.user_id,
+            product_id=_product_id(session, draft.product),
+            locale=locale,
+            created_by_id=viewer.user_id,
+            article_id=ask.article_id,
+            trail=visit_trail(session, ask, utcnow()),
+        ),
     )
-    session.add(ticket)
-    session.flush()
-    ticket.number = str(FIRST_NUMBER + ticket.id)
+    for upload in files:
+        ticket.attachments.append(_attachment(store, upload))
     ask.outcome, ask.ticket_id, ask.ended_at = "ticket", ticket.id, utcnow()
     session.flush()
     return ticket
@@ -86,57 +79,41 @@ def list_mine(session: Session, viewer: Viewer) -> list[Ticket]:
         raise Forbidden("sign in to see your tickets")
     query = (
         select(Ticket)
-        .where(_requested_by(session, viewer))
+        .where(Ticket.requester_id == viewer.user_id)
         .options(selectinload(Ticket.product))
         .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
     )
     return list(session.scalars(query))
 
 
-def list_recent(session: Session, viewer: Viewer, limit: int = 50) -> list[Ticket]:
-    """The newest tickets of the desk, for staff."""
-    if not viewer.is_staff:
-        raise Forbidden("only staff see the desk's tickets")
-    query = select(Ticket).options(selectinload(Ticket.product)).order_by(Ticket.id.desc())
-    return list(session.scalars(query.limit(limit)))
-
-
 def get_ticket(session: Session, viewer: Viewer, number: str) -> Ticket:
     """The ticket with its conversation, if it is the viewer's own or the viewer is staff."""
-    query = select(Ticket).where(Ticket.number == number).options(*LOAD)
-    if not viewer.is_staff:
-        query = query.where(_requested_by(session, viewer))
-    ticket = session.scalar(query)
-    if ticket is None:
-        raise NotFound(f"no ticket {number}")
-    return ticket
+    return desk.get(session, viewer, number)
 
 
-def act(session: Session, viewer: Viewer, number: str, action: str, text: str = "") -> Ticket:
-    """The requester replies, confirms or rejects the answer; staff answer or resolve."""
-    ticket = get_ticket(session, viewer, number)
-    staff_action = action in {"answer", "resolve"}
-    if staff_action != viewer.is_staff:
-        raise Forbidden(f"you cannot {action} this ticket")
-    text = text.strip()
-    if action in {"reply", "answer", "resolve"} and not text:
-        raise Invalid("write a message first", errors=[{"where": "body", "message": "empty"}])
-    ticket.status = workflow.next_status(ticket.status, action)
-    now = utcnow()
-    if text:
-        ticket.messages.append(
-            TicketMessage(
-                author_id=viewer.user_id,
-                author_kind="staff" if viewer.is_staff else "client",
-                body=text[:50_000],
-                is_resolution=action == "resolve",
-            )
-        )
-    ticket.updated_at = now
-    ticket.resolved_at = now if action == "resolve" else ticket.resolved_at
-    ticket.closed_at = now if ticket.status == "closed" else None
-    session.flush()
-    return ticket
+# The requester's actions on their ticket page.
+CLIENT_ACTIONS = ("reply", "confirm", "reject")
+
+
+def act(
+    session: Session, viewer: Viewer, number: str, action: str, text: str = "", actor=None
+) -> Ticket:
+    """The requester replies to their ticket, confirms or rejects the solution.
+
+    `actor` is given for someone acting by the requester's link instead of an account.
+    """
+    ticket = get_ticket(session, viewer, number) if actor is None else None
+    return act_on(session, ticket, actor or desk.actor_for(viewer, ticket), action, text)
+
+
+def act_on(session: Session, ticket: Ticket, actor, action: str, text: str = "") -> Ticket:
+    if action == "reply":
+        return desk.reply(session, actor, ticket, text)
+    if action == "confirm":
+        return desk.confirm(session, actor, ticket)
+    if action == "reject":
+        return desk.reject(session, actor, ticket, text)
+    raise Forbidden(f"you cannot {action} this ticket")
 
 
 def product_choices(session: Session, viewer: Viewer) -> tuple[list[Product], list[Product]]:
@@ -147,17 +124,23 @@ def product_choices(session: Session, viewer: Viewer) -> tuple[list[Product], li
 
 
 def get_attachment(
-    session: Session, viewer: Viewer, number: str, attachment_id: int
-) -> TicketAttachment:
+    session: Session, viewer: Viewer, number: str, attachment_id: int, store: AttachmentStore
+) -> tuple[TicketAttachment, bytes]:
+    """An attachment of a ticket the viewer sees, with its bytes; internal ones for staff."""
     ticket = get_ticket(session, viewer, number)
-    attachment = session.scalar(
+    query = (
         select(TicketAttachment)
         .where(TicketAttachment.id == attachment_id, TicketAttachment.ticket_id == ticket.id)
         .options(undefer(TicketAttachment.content))
     )
+    if not viewer.is_staff:
+        query = query.where(TicketAttachment.is_internal.is_(False))
+    attachment = session.scalar(query)
     if attachment is None:
         raise NotFound(f"no attachment {attachment_id}")
-    return attachment
+    if attachment.sha256:
+        return attachment, store.read(attachment.sha256)
+    return attachment, attachment.content or b""
 
 
 def noted_article(session: Session, viewer: Viewer, article_id: str | None):
@@ -205,22 +188,10 @@ def _checked(uploads: list[Upload]) -> list[Upload]:
     return uploads
 
 
-def _attachment(upload: Upload) -> TicketAttachment:
+def _attachment(store: AttachmentStore, upload: Upload) -> TicketAttachment:
     return TicketAttachment(
         filename=upload.filename or "file",
         content_type=upload.content_type or GENERIC_TYPE,
         size=len(upload.content),
-        content=upload.content,
+        sha256=store.put(upload.content),
     )
-
-
-def _requested_by(session: Session, viewer: Viewer):
-    """The tickets the viewer opened signed in.
-
-    Not those sent anonymously with the viewer's address: anyone can type an address, and
-    such a ticket would plant a stranger's text in this account. It may join the account
-    only once the address is confirmed by a link sent to it (with the desk's e-mail).
-    """
-    if viewer.user_id is None:
-        return false()
-    return Ticket.requester_id == viewer.user_id

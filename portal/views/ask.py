@@ -10,10 +10,11 @@ from kb_service.articles.models import Article
 from kb_service.catalogue.models import Product
 from kb_service.errors import Invalid
 from portal.deps import Page, PageDep
-from portal.templating import render
+from portal.templating import language_of, render
 from tickets import asking, service
 from tickets.models import AskVisit
 from tickets.schemas import Upload
+from tickets.storage import AttachmentStore
 
 router = APIRouter()
 Text = Annotated[str, Form()]
@@ -118,5 +119,7 @@ def _create(page: Page, visit: AskVisit, fields: dict, files: list[UploadFile]):
         visit,
         draft,
         uploads,
+        store=AttachmentStore.of(page.settings),
         anonymous_allowed=page.settings.anonymous_tickets,
+        locale=language_of(page.request),
     )

@@ -4,12 +4,12 @@ from fastapi import APIRouter
 
 from portal.deps import PageDep
 from portal.templating import render
-from tickets import service
+from tickets import queues
 
 router = APIRouter()
 
 
 @router.get("/console", name="portal.console")
 def index(page: PageDep):
-    tickets = service.list_recent(page.db, page.viewer)
+    tickets = queues.recent(page.db, page.viewer)
     return render(page.request, "console/index.html", tickets=tickets)

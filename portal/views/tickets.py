@@ -10,7 +10,8 @@ from kb_service.errors import Invalid
 from kb_service.hostile_input import DB_INT_MAX
 from portal.deps import PageDep
 from portal.templating import render
-from tickets import service, workflow
+from tickets import desk, service, workflow
+from tickets.storage import AttachmentStore
 
 router = APIRouter()
 
@@ -40,7 +41,7 @@ def show(page: PageDep, number: str):
 def act(
     page: PageDep,
     number: str,
-    action: Literal["reply", "confirm", "reject", "answer", "resolve"],
+    action: Literal["reply", "confirm", "reject"],
     body: Annotated[str, Form(max_length=50_000)] = "",
 ):
     try:
@@ -56,15 +57,25 @@ def act(
 def attachment(
     page: PageDep, number: str, attachment_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 ):
-    file = service.get_attachment(page.db, page.viewer, number, attachment_id)
+    store = AttachmentStore.of(page.settings)
+    file, content = service.get_attachment(page.db, page.viewer, number, attachment_id, store)
     # Always a download, never rendered by the browser: a client's file is not our page.
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{_quoted(file.filename)}"}
-    return Response(file.content, media_type="application/octet-stream", headers=headers)
+    return Response(content, media_type="application/octet-stream", headers=headers)
 
 
 def _page(page, ticket, error: bool = False, status: int = 200):
-    actions = workflow.allowed_actions(ticket.status)
-    context = {"ticket": ticket, "actions": actions, "error": error}
+    actor = desk.actor_for(page.viewer, ticket)
+    actions = set(workflow.allowed_actions(ticket.status, actor.actors)) & set(
+        service.CLIENT_ACTIONS
+    )
+    context = {
+        "ticket": ticket,
+        "messages": desk.conversation(ticket, page.viewer),
+        "attachments": desk.attachments(ticket, page.viewer),
+        "actions": actions,
+        "error": error,
+    }
     return render(page.request, "tickets/show.html", status_code=status, **context)
 
 

@@ -87,7 +87,9 @@ def grow(sessions, start: int, stop: int) -> None:
             make_article(session, id=f"art-{n:03d}", category="faults", **article)
             ask = asking.start_ask(session, client, f"visit-{n}")
             draft = TicketDraft(subject=title, body="It does not print at all.", product=codes[0])
-            service.create_from_portal(session, client, ask, draft, anonymous_allowed=False)
+            service.create_from_portal(
+                session, client, ask, draft, store=None, anonymous_allowed=False
+            )
 
 
 def first_ticket(sessions) -> str:

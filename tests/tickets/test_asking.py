@@ -14,7 +14,7 @@ from kb_service.feedback.service import record_view
 from kb_service.search.feed import rebuild
 from kb_service.search.service import SearchService
 from tests.builders import make_article, make_viewer
-from tickets import asking, service
+from tickets import asking, desk, service
 from tickets.models import AskVisit
 from tickets.schemas import TicketDraft, Upload
 from tickets.trail import visit_trail
@@ -80,30 +80,34 @@ def _draft(**overrides) -> TicketDraft:
     return TicketDraft(**{"subject": "Printer", "body": "It does not print at all.", **overrides})
 
 
-def test_a_client_ticket_takes_the_organisation_and_numbers_are_public(session):
+def test_a_client_ticket_takes_the_organisation_and_numbers_are_public(session, store):
     viewer = make_viewer(session, ["client"], organisation="Org")
     ask = asking.start_ask(session, viewer, "visit-1")
-    ticket = service.create_from_portal(session, viewer, ask, _draft(), anonymous_allowed=False)
-    assert ticket.number == str(service.FIRST_NUMBER + ticket.id)
+    ticket = service.create_from_portal(
+        session, viewer, ask, _draft(), store=store, anonymous_allowed=False
+    )
+    assert ticket.number == str(desk.FIRST_NUMBER + ticket.id)
     assert ticket.organisation_id is not None and ticket.requester_id == viewer.user_id
     assert session.scalar(select(AskVisit.outcome)) == "ticket"
 
 
-def test_anonymous_tickets_need_the_setting_and_an_address(session):
+def test_anonymous_tickets_need_the_setting_and_an_address(session, store):
     ask = asking.start_ask(session, ANONYMOUS, "visit-1")
     with pytest.raises(Forbidden):
         service.create_from_portal(session, ANONYMOUS, ask, _draft(email="a@b.test"),
-                                   anonymous_allowed=False)  # fmt: skip
+                                   store=store, anonymous_allowed=False)  # fmt: skip
     with pytest.raises(Invalid):
-        service.create_from_portal(session, ANONYMOUS, ask, _draft(), anonymous_allowed=True)
+        service.create_from_portal(
+            session, ANONYMOUS, ask, _draft(), store=store, anonymous_allowed=True
+        )
 
 
-def test_attachments_are_limited(session):
+def test_attachments_are_limited(session, store):
     ask = asking.start_ask(session, ANONYMOUS, "visit-1")
     files = [Upload(filename=f"{i}.txt", content_type="text/plain", content=b"x") for i in range(6)]
     with pytest.raises(Invalid):
         service.create_from_portal(session, ANONYMOUS, ask, _draft(email="a@b.test"), files,
-                                   anonymous_allowed=True)  # fmt: skip
+                                   store=store, anonymous_allowed=True)  # fmt: skip
 
 
 def test_validation_names_every_bad_field():
@@ -112,14 +116,14 @@ def test_validation_names_every_bad_field():
     assert {e["where"] for e in caught.value.errors} == {"subject", "body"}
 
 
-def test_an_anonymous_ticket_with_a_clients_address_does_not_join_their_account(session):
+def test_an_anonymous_ticket_with_a_clients_address_does_not_join_their_account(session, store):
     from kb_service.accounts.service import viewer_for
     from tests.builders import make_user
 
     me = viewer_for(session, make_user(session, email="me@x.test"))
     ask = asking.start_ask(session, ANONYMOUS, "visit-1")
     planted = service.create_from_portal(
-        session, ANONYMOUS, ask, _draft(email="Me@X.test"), anonymous_allowed=True
+        session, ANONYMOUS, ask, _draft(email="Me@X.test"), store=store, anonymous_allowed=True
     )
     assert planted.requester_email == "me@x.test"
     assert service.list_mine(session, me) == []

@@ -24,7 +24,7 @@ from tickets.intake.models import InboundMail, OutgoingMail
 from tickets.intake.parsing import Attachment, Mail
 from tickets.models import Ticket, TicketAttachment, TicketMessage
 from tickets.schemas import GENERIC_TYPE, Upload
-from tickets.service import FIRST_NUMBER
+from tickets.desk import FIRST_NUMBER
 from tickets.storage import AttachmentStore
 
 # "[#10042]", "[Spravka #10042]", "[Ticket #10042]": the ticket's number in a subject.
