@@ -10,30 +10,31 @@ ticket of their own. A reply to a closed ticket opens a new one that names the o
 
 import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import STAFF_ROLES
 from kb_service.accounts.models import User
 from kb_service.db import utcnow
+from tickets import desk, workflow
 from tickets.events import emit
 from tickets.intake.models import InboundMail, OutgoingMail
 from tickets.intake.parsing import Attachment, Mail
 from tickets.models import Ticket, TicketAttachment, TicketMessage
 from tickets.schemas import GENERIC_TYPE, Upload
-from tickets.desk import FIRST_NUMBER
 from tickets.storage import AttachmentStore
 
 # "[#10042]", "[Spravka #10042]", "[Ticket #10042]": the ticket's number in a subject.
 TAG = re.compile(r"\[(?:[^\[\]#]{0,40}\s)?#(\d{5,12})\]")
-MAX_TEXT = 200_000
+# What the desk keeps of a text (the raw message keeps all of it).
+MAX_TEXT = desk.MAX_TEXT
 # Files kept from one message: each is written and synced on its own, and a message of
 # thousands of tiny parts must not hold the intake for minutes.
 MAX_FILES = 100
 NO_SUBJECT = "(no subject)"
+NO_TEXT = "(no text)"
 
 
 @dataclass(frozen=True)
@@ -133,25 +134,20 @@ def _open(
 ) -> Ticket:
     body = mail.text[:MAX_TEXT]
     if follow_up is not None:
-        body = f"Follow-up to the closed ticket #{follow_up.number}.\n\n{body}"
-    ticket = Ticket(
-        number=f"pending-{secrets.token_hex(8)}",
+        body = f"Follow-up to the closed ticket #{follow_up.number}.\n\n{body}"[:MAX_TEXT]
+    new = desk.NewTicket(
         subject=mail.subject or NO_SUBJECT,
         body=body,
-        status="new",
-        requester_id=requester.id if requester else None,
+        channel="email",
         requester_email=mail.sender_email,
-        requester_name=mail.sender_name or (requester.name[:200] if requester else ""),
+        requester_name=mail.sender_name,
+        requester_id=requester.id if requester else None,
         organisation_id=requester.organisation_id if requester else None,
         locale=requester.locale if requester else _language(mail.text),
-        source="email",
     )
-    session.add(ticket)
-    session.flush()
-    ticket.number = str(FIRST_NUMBER + ticket.id)
+    ticket = desk.open_ticket(session, new)
     _attach(session, store, ticket, None, mail.attachments, limits)
     session.flush()
-    emit(session, ticket, "created", requester.id if requester else None, channel="email")
     return ticket
 
 
@@ -163,25 +159,53 @@ def _reply(
     author: User | None,
     limits: Limits,
 ) -> TicketMessage:
-    staff = _is_staff(author)
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.id == ticket.id).options(selectinload(Ticket.messages))
+    )
+    text = mail.new_text[:MAX_TEXT] or NO_TEXT
+    actor = _actor(author, mail.sender_email)
+    action = "answer" if actor.kind == "staff" else "reply"
+    if action in workflow.allowed_actions(ticket.status, actor.actors):
+        if action == "answer":
+            desk.answer(session, actor, ticket, text)
+        else:
+            desk.reply(session, actor, ticket, text, channel="email")
+        message = ticket.messages[-1]
+        message.channel = "email"
+    else:
+        message = _beside_the_workflow(session, ticket, actor, text)
+    _attach(session, store, ticket, message.id, mail.attachments, limits)
+    session.flush()
+    return message
+
+
+def _actor(author: User | None, address: str) -> desk.Actor:
+    """The sender as the workflow sees them: staff by their roles, anyone else on the client's
+    side (the requester, or a colleague copied in)."""
+    if _is_staff(author):
+        actors = workflow.actors_of(author.roles, is_requester=False)
+        return desk.Actor(author.id, actors, "staff", address)
+    client = frozenset({workflow.REQUESTER})
+    return desk.Actor(author.id if author else None, client, "client", address)
+
+
+def _beside_the_workflow(
+    session: Session, ticket: Ticket, actor: desk.Actor, text: str
+) -> TicketMessage:
+    """A message the workflow has no move for here (a client writing on a resolved ticket):
+    recorded and told, its status left for the desk to decide."""
     message = TicketMessage(
-        ticket_id=ticket.id,
-        author_id=author.id if author else None,
-        author_kind="staff" if staff else "client",
-        author_email=mail.sender_email,
-        body=mail.new_text[:MAX_TEXT],
+        author_id=actor.user_id,
+        author_kind=actor.kind,
+        author_email=actor.email,
+        body=text,
         channel="email",
     )
-    session.add(message)
-    session.flush()
-    _attach(session, store, ticket, message.id, mail.attachments, limits)
-    # The workflow decides the rest; a client's answer only ends the wait for it.
-    if not staff and ticket.status == "waiting":
-        ticket.status = "open"
+    ticket.messages.append(message)
     ticket.updated_at = utcnow()
     session.flush()
-    event = "replied" if staff else "client_replied"
-    emit(session, ticket, event, author.id if author else None, message=message.id)
+    event = "replied" if actor.kind == "staff" else "client_replied"
+    emit(session, ticket, event, actor.user_id, message=message.id)
     return message
 
 
