@@ -108,6 +108,14 @@ def test_reply_to_the_desk_s_own_mail_finds_the_ticket(session, feed):
     assert (taken.outcome, taken.ticket) == ("reply", ticket.number)
 
 
+def test_the_desk_s_own_mail_coming_back_is_ignored(session, feed):
+    ticket = _ticket(session, feed(mail().as_bytes()).ticket)
+    remember_sent(session, ticket, "<answer-2@spravka.test>")
+    looped = mail(sender="desk@spravka.test", message_id="<answer-2@spravka.test>")
+    assert feed(looped.as_bytes()).outcome == "ignored"
+    assert _messages(session, ticket) == []
+
+
 def test_client_reply_ends_the_wait_but_not_a_resolution(session, feed):
     original = mail()
     ticket = _ticket(session, feed(original.as_bytes()).ticket)

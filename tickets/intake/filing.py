@@ -62,19 +62,38 @@ def remember_sent(session: Session, ticket: Ticket, message_id: str) -> None:
     session.add(OutgoingMail(message_id=message_id.strip("<>"), ticket_id=ticket.id))
 
 
-def file_mail(
-    session: Session, store: AttachmentStore, mail: Mail, limits: Limits
-) -> tuple[str, Ticket | None, str]:
-    """(outcome, ticket, text recorded) for a readable message."""
+@dataclass(frozen=True)
+class Filed:
+    outcome: str
+    ticket: Ticket | None
+    # The text recorded: the new ticket's body or the reply's.
+    text: str
+    # Why it was ignored.
+    reason: str = ""
+
+
+def file_mail(session: Session, store: AttachmentStore, mail: Mail, limits: Limits) -> Filed:
+    """Where a readable message goes, and what of it was recorded."""
     if mail.automatic:
-        return "ignored", None, mail.text[:MAX_TEXT]
+        return Filed("ignored", None, mail.text[:MAX_TEXT], mail.automatic)
+    if _sent_by_the_desk(session, mail):
+        # The desk's own mail come back (a copy to itself, a forward loop): answering it
+        # would start a loop, filing it would duplicate the ticket's conversation.
+        return Filed("ignored", None, mail.text[:MAX_TEXT], "sent by the desk")
     sender = _user(session, mail.sender_email)
     ticket = _answered_ticket(session, mail, sender)
     if ticket is None or ticket.status == "closed":
         ticket = _open(session, store, mail, sender, limits, follow_up=ticket)
-        return "ticket", ticket, ticket.body
+        return Filed("ticket", ticket, ticket.body)
     message = _reply(session, store, ticket, mail, sender, limits)
-    return "reply", ticket, message.body
+    return Filed("reply", ticket, message.body)
+
+
+def _sent_by_the_desk(session: Session, mail: Mail) -> bool:
+    if not mail.message_id:
+        return False
+    query = select(OutgoingMail.id).where(OutgoingMail.message_id == mail.message_id)
+    return session.scalar(query) is not None
 
 
 def _user(session: Session, address: str) -> User | None:

@@ -140,7 +140,7 @@ def _file(
 ) -> Taken:
     try:
         with session.begin_nested():
-            outcome, ticket, text = file_mail(session, store, mail, limits)
+            filed = file_mail(session, store, mail, limits)
     except (DBAPIError, StaleDataError):
         # The database, not the message, failed: let the whole message be taken again later.
         raise
@@ -149,12 +149,12 @@ def _file(
         record.reason = one_line(f"cannot be filed: {type(exc).__name__}: {exc}", 2000)
         session.flush()
         return _quarantined(record, mail)
-    record.outcome = outcome
-    record.ticket_id = ticket.id if ticket else None
-    record.reason = mail.automatic or ""
+    record.outcome = filed.outcome
+    record.ticket_id = filed.ticket.id if filed.ticket else None
+    record.reason = filed.reason
     session.flush()
-    number = ticket.number if ticket else None
-    return Taken(outcome, number, mail.subject, text[:TEXT_SHOWN], record.id)
+    number = filed.ticket.number if filed.ticket else None
+    return Taken(filed.outcome, number, mail.subject, filed.text[:TEXT_SHOWN], record.id)
 
 
 def _quarantined(record: InboundMail, mail: Mail | None) -> Taken:
