@@ -7,6 +7,7 @@ the notifier, and keeps the SLA deadlines current (tickets.contracts). Callers o
 transaction; the ticket's version column makes two agents saving at once a 409, not a loss.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,7 +110,9 @@ def open_ticket(session: Session, new: NewTicket, now: datetime | None = None) -
     now = now or utcnow()
     requester = session.get(User, new.requester_id) if new.requester_id else None
     ticket = Ticket(
-        number=f"pending-{id(new):x}-{now.timestamp()}",
+        # Unique until the id is known, and within the column's 32 characters (PostgreSQL
+        # refuses longer; SQLite does not check).
+        number=f"pending-{secrets.token_hex(8)}",
         subject=new.subject[:300],
         body=new.body[:MAX_TEXT],
         status="new",
