@@ -38,6 +38,7 @@ from portal.views import account, articles, ask, console, home, products, search
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
+from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 from tickets.teams import router as teams_router
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         teams_router, contracts_router,
     ):  # fmt: skip
         api.include_router(router)
+    api.include_router(intake_router)
     app.include_router(api)
     app.add_middleware(RefuseNul)
     _include_portal(app, settings)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -69,6 +69,37 @@ class Settings(BaseSettings):
         lt=1,
         description="Share of a deadline's business time used when the desk warns (once a ticket).",
     )
+
+    # Following up (tickets/followups.py).
+    outside_reminder_hours: float = Field(
+        24.0,
+        ge=0,
+        description="Hours before an outside firm's promised date that the engineer is reminded.",
+    )
+
+    # E-mail intake (tickets/intake/).
+    intake_max_file_bytes: int = Field(
+        10 * 1024 * 1024,
+        description="Largest e-mail attachment kept on a ticket; a larger one stays only in the "
+        "raw message, and a note says so.",
+    )
+    intake_max_files_bytes: int = Field(
+        25 * 1024 * 1024,
+        description="Largest total of one e-mail's attachments kept on a ticket.",
+    )
+    imap_host: str | None = Field(
+        None, description="IMAP server polled for mail to the desk; unset: no polling."
+    )
+    imap_port: int = Field(993, description="IMAP server port.")
+    imap_ssl: bool = Field(True, description="Connect to the IMAP server over TLS.")
+    imap_user: str = Field("", description="IMAP login.")
+    imap_password: SecretStr = Field(SecretStr(""), description="IMAP password.")
+    imap_folder: str = Field("INBOX", description="IMAP folder read for new (unseen) mail.")
+    imap_done_folder: str | None = Field(
+        None,
+        description="IMAP folder a message is moved to once taken; unset: it is marked seen.",
+    )
+    imap_interval: float = Field(60.0, description="Seconds between IMAP polls.")
 
     @property
     def attachments_path(self) -> Path:

@@ -426,6 +426,10 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _json(lambda w, a: {"slug": _slug(a), "name_ru": a, "name_en": a}),
         ),
     ],  # fmt: skip
+    ("GET", "/api/v1/intake/quarantine"): [Probe("GET", "/api/v1/intake/quarantine", ADMINS)],
+    ("POST", "/api/v1/intake/quarantine/{inbound_id}/retry"): [
+        Probe("POST", "/api/v1/intake/quarantine/{quarantined}/retry", ADMINS),
+    ],
 }
 
 
@@ -453,6 +457,7 @@ def world(engine, database_url, tmp_path_factory):
     )
     sessions = make_sessionmaker(engine)
     ids = _seed(sessions)
+    ids["quarantined"] = _quarantined(sessions, settings)
     app = create_app(settings)
     clients = []
     with TestClient(app) as probe:  # starting it indexes the seeded articles
@@ -522,6 +527,17 @@ def _seed(sessions) -> dict:
             "calendar": calendar.id,
             "contract": contract.id,
         }
+
+
+def _quarantined(sessions, settings) -> int:
+    """An e-mail that nobody could take: it has no sender."""
+    from tickets.intake.service import limits_of, take_once
+    from tickets.storage import AttachmentStore
+
+    raw = b"Subject: who sent this?\n\nnobody\n"
+    return take_once(
+        sessions, AttachmentStore.of(settings), raw, "-", limits_of(settings)
+    ).inbound_id
 
 
 def _sign_in(client: TestClient, actor: str) -> None:

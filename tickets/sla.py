@@ -149,6 +149,19 @@ def add_business_time(calendar: Calendar, start: datetime, duration: timedelta) 
     raise AssertionError("working_intervals never ends without raising")
 
 
+def add_working_days(calendar: Calendar, start: datetime, days: int) -> datetime:
+    """The same time of day `days` working days after `start` (holidays and weekends skipped;
+    a transferred working day counts), in the calendar's zone."""
+    local = _utc(start).astimezone(calendar.tz)
+    day, counted = local.date(), 0
+    while counted < days:
+        day += timedelta(days=1)
+        if calendar.hours_on(day):
+            counted += 1
+    moment = datetime.combine(day, local.time().replace(tzinfo=None), calendar.tz)
+    return _utc(moment)
+
+
 def business_time_between(calendar: Calendar, a: datetime, b: datetime) -> timedelta:
     """Business time from `a` to `b` (zero when `b` is not after `a`)."""
     a, b = _utc(a), _utc(b)

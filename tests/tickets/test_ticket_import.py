@@ -62,8 +62,12 @@ def test_every_bad_line_is_named_and_nothing_imported(cli_env, tmp_path, session
         app, ["import", "tickets", str(write_jsonl(tmp_path / "t.jsonl", lines))]
     )
     assert result.exit_code == 2
-    expected_errors = ("line 2", "line 3: unknown product code 'NOPE'",
-                       "unknown article id(s) missing", "line 4: id 'T-1' repeats line 1")  # fmt: skip
+    expected_errors = (
+        "line 2",
+        "line 3: unknown product code 'NOPE'",
+        "unknown article id(s) missing",
+        "line 4: id 'T-1' repeats line 1",
+    )
     for expected in expected_errors:
         assert expected in result.output
     with sessions() as s:

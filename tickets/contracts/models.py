@@ -74,6 +74,8 @@ class ServiceContract(Base):
     terms: Mapped[dict] = mapped_column(JSON, default=dict)
     # Whether the desk tells the client of a solution by itself (the organisation's choice).
     auto_notify_client: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A solution the client has not answered closes the ticket after this many working days.
+    auto_close_days: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped by every change, so two managers editing the terms cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -92,6 +92,12 @@ class ContractIn(NulFree):
     # Business minutes per priority; every priority of the desk must have its terms.
     terms: dict[str, TermIn]
     auto_notify_client: bool = True
+    auto_close_days: int = Field(
+        5,
+        ge=1,
+        le=90,
+        description="Working days an unanswered solution waits before the ticket closes.",
+    )
 
     @field_validator("terms")
     @classmethod
@@ -119,6 +125,7 @@ class ContractPatch(NulFree):
     calendar_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
     terms: dict[str, TermIn] | None = None
     auto_notify_client: bool | None = None
+    auto_close_days: int | None = Field(None, ge=1, le=90)
 
 
 class ContractOut(BaseModel):
@@ -133,6 +140,7 @@ class ContractOut(BaseModel):
     calendar_id: int
     terms: dict[str, TermIn]
     auto_notify_client: bool
+    auto_close_days: int
     # Send it back as `If-Match` to change the contract (also the `ETag` of GET).
     version: int
     created_at: datetime

@@ -158,6 +158,25 @@ def contract_value(contract: ServiceContract) -> sla.Contract:
     )
 
 
+def ticket_contract(session: Session, ticket) -> ServiceContract | None:
+    """The contract whose terms the ticket runs on (`apply_deadlines` set it), else the default."""
+    if ticket.contract_id is not None:
+        contract = session.get(ServiceContract, ticket.contract_id, options=WITH_CALENDAR)
+        if contract is not None:
+            return contract
+    return default_contract(session)
+
+
+def auto_close_at(session: Session, ticket, sent_at):
+    """When a solution sent at `sent_at` and left unanswered closes the ticket: the contract's
+    number of working days later, in its calendar."""
+    contract = ticket_contract(session, ticket)
+    if contract is None:
+        return sla.add_working_days(sla.around_the_clock(), sent_at, 5)
+    calendar = calendar_value(contract.calendar)
+    return sla.add_working_days(calendar, sent_at, contract.auto_close_days)
+
+
 def auto_notify_client(session: Session, ticket) -> bool:
     """Whether the desk sends a ticket's solution to the client by itself: the setting of the
     contract whose terms the ticket runs on (`apply_deadlines` sets it), else the default's."""

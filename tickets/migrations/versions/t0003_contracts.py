@@ -62,6 +62,7 @@ service_contract = sa.table(
     sa.column("calendar_id", sa.Integer),
     sa.column("terms", sa.JSON),
     sa.column("auto_notify_client", sa.Boolean),
+    sa.column("auto_close_days", sa.Integer),
     sa.column("created_at", kb_service.db.UTCDateTime(timezone=True)),
     sa.column("version", sa.Integer),
 )
@@ -100,6 +101,7 @@ def upgrade() -> None:
     sa.Column('calendar_id', sa.Integer(), nullable=False),
     sa.Column('terms', sa.JSON(), nullable=False),
     sa.Column('auto_notify_client', sa.Boolean(), nullable=False),
+    sa.Column('auto_close_days', sa.Integer(), nullable=False),
     sa.Column('created_at', kb_service.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['calendar_id'], ['calendar.id'], name=op.f('fk_service_contract_calendar_id_calendar'), ondelete='RESTRICT'),
@@ -142,7 +144,7 @@ def _seed_defaults() -> None:
     op.bulk_insert(calendar_day, [{"calendar_id": calendar_id, **day} for day in days])
     bind.execute(service_contract.insert().values(
         organisation_id=None, name=DEFAULT, level="basic", starts_on=datetime.date(2000, 1, 1),
-        ends_on=None, calendar_id=calendar_id, terms=TERMS, auto_notify_client=True,
+        ends_on=None, calendar_id=calendar_id, terms=TERMS, auto_notify_client=True, auto_close_days=5,
         created_at=now, version=1,
     ))
 
