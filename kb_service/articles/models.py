@@ -120,3 +120,52 @@ class ArticleVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     editor: Mapped[User | None] = relationship(lazy="raise")
+
+
+class ImportBatch(Base):
+    """An article import whose rows are being written aside (kb_service.articles.staging).
+
+    Claimed (deleted) by the import's final switch; one left behind is a killed or failed
+    import, and its staged rows are discarded by the next import.
+    """
+
+    __tablename__ = "article_import_batch"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StagedArticle(Base):
+    """An article as an import will leave it, invisible until the import's final switch."""
+
+    __tablename__ = "staged_article"
+
+    # No foreign keys: a staged row outlives nothing it names and must not block deletes.
+    batch: Mapped[str] = mapped_column(String(36), primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    # The version the import read, so a save since then stops the import; None: a new article.
+    read_version: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    category: Mapped[str | None] = mapped_column(String(100))  # a slug, resolved at the switch
+    groups: Mapped[list[str]] = mapped_column(JSON)
+    products: Mapped[list[str]] = mapped_column(JSON)
+    payload: Mapped[dict] = mapped_column(JSON)  # the outbox event's
+
+
+class StagedLink(Base):
+    """A product, group or tag of a staged article, by name (ids are resolved at the switch)."""
+
+    __tablename__ = "staged_article_link"
+
+    batch: Mapped[str] = mapped_column(String(36), primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)  # product, group or tag
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
