@@ -22,6 +22,7 @@ from kb_service.accounts.models import AccessGroup
 from kb_service.articles import staging
 from kb_service.articles.models import (
     Article,
+    ArticleBody,
     Category,
     Tag,
     article_group,
@@ -75,18 +76,7 @@ def save(
             event.listen(session, end, lambda _s: staging.discard_quietly(engine, batch), once=True)
     counts = Counts()
     for chunk in batched(records, CHUNK):
-        current = _current(session, [r.id for r in chunk])
-        articles, links = [], []
-        for record in chunk:
-            found = current.get(record.id)
-            if found is not None and _unchanged(found, record):
-                counts.unchanged += 1
-                continue
-            counts.created += found is None
-            counts.updated += found is not None
-            article, article_links = _staged(record, found, now)
-            articles.append(article)
-            links += article_links
+        articles, links = _prepare(session, chunk, now, counts)
         if aside:
             with engine.begin() as connection:
                 staging.stage(connection, batch, articles, links)
@@ -100,10 +90,30 @@ def save(
     return counts
 
 
+def _prepare(
+    session: Session, chunk: Iterable[ArticleCreate], now: datetime, counts: Counts
+) -> tuple[list[dict], list[dict]]:
+    """Staged rows and links of the records that change something; counts every record."""
+    current = _current(session, [r.id for r in chunk])
+    articles, links = [], []
+    for record in chunk:
+        found = current.get(record.id)
+        if found is not None and _unchanged(found, record):
+            counts.unchanged += 1
+            continue
+        counts.created += found is None
+        counts.updated += found is not None
+        article, article_links = _staged(record, found, now)
+        articles.append(article)
+        links += article_links
+    return articles, links
+
+
 def _current(session: Session, article_ids: list[str]) -> dict[str, Current]:
     table = Article.__table__
     rows = session.execute(
-        select(table, Category.slug.label("category"))
+        select(table, Category.slug.label("category"), ArticleBody.body_md)
+        .join(ArticleBody, ArticleBody.id == table.c.body_id)
         .outerjoin(Category, Category.id == table.c.category_id)
         .where(table.c.id.in_(article_ids))
     ).mappings()

@@ -18,7 +18,7 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from kb_service import outbox
 from kb_service.accounts.models import AccessGroup
 from kb_service.articles.models import (
     Article,
+    ArticleBody,
     ArticleVersion,
     Category,
     ImportBatch,
@@ -42,6 +43,7 @@ from kb_service.errors import Conflict
 log = logging.getLogger(__name__)
 TOPIC = "article.saved"  # the same event as a save by hand (articles.service)
 STAGED = StagedArticle.__table__
+BODIES = ArticleBody.__table__
 LINKS = StagedLink.__table__
 BATCHES = ImportBatch.__table__
 # Rows deleted per transaction when staged rows are discarded: short locks, as when staging.
@@ -49,8 +51,7 @@ DISCARD_CHUNK = 500
 # Columns the switch copies from a staged row to the article, new or changed.
 CONTENT = (
     "title",
-    "body_md",
-    "body_html",
+    "body_id",
     "language",
     "status",
     "version",
@@ -70,10 +71,10 @@ SAVED_MEANWHILE = "some articles were saved by someone else during the import; r
 def open_batch(engine: Engine, now: datetime) -> str:
     """Discard what earlier imports left staged, and start a batch for this one."""
     with engine.connect() as connection:
-        for batch in connection.scalars(select(BATCHES.c.id)).all():
-            discard(engine, batch)
-        orphans = connection.scalars(select(STAGED.c.batch).distinct()).all()
-    for batch in orphans:
+        left = set(connection.scalars(select(BATCHES.c.id)))
+        # Switched but killed before its staged rows were removed: no batch row any more.
+        left |= set(connection.scalars(select(STAGED.c.batch).distinct()))
+    for batch in sorted(left):
         discard(engine, batch)
     batch = str(uuid.uuid4())
     with engine.begin() as connection:
@@ -89,11 +90,28 @@ def open_within(session: Session, now: datetime) -> str:
 
 
 def stage(connection: Connection, batch: str, articles: list[dict], links: list[dict]) -> None:
-    """Write prepared articles and their links aside; nobody reads them before the switch."""
+    """Write prepared articles (with their text) and their links aside.
+
+    Nobody reads them before the switch: the bodies go to article_body, where only the
+    staged rows refer to them until then.
+    """
     if articles:
-        connection.execute(insert(STAGED), [{**row, "batch": batch} for row in articles])
+        bodies = [{k: row[k] for k in ("article_id", "body_md", "body_html")} for row in articles]
+        returning = BODIES.c.id
+        ids = connection.scalars(
+            insert(BODIES).returning(returning, sort_by_parameter_order=True), bodies
+        ).all()
+        rows = [
+            {**_without_text(row), "batch": batch, "body_id": body_id}
+            for row, body_id in zip(articles, ids, strict=True)
+        ]
+        connection.execute(insert(STAGED), rows)
     if links:
         connection.execute(insert(LINKS), [{**row, "batch": batch} for row in links])
+
+
+def _without_text(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k not in ("body_md", "body_html")}
 
 
 def switch(session: Session, batch: str, created: int, updated: int) -> None:
@@ -145,7 +163,7 @@ def _replace_links(session: Session, batch: str) -> None:
 
 
 def _add_versions(session: Session, batch: str) -> None:
-    columns = ("version", "title", "body_md", "language", "status", "groups", "products")
+    columns = ("version", "title", "body_id", "language", "status", "groups", "products")
     rows = select(STAGED.c.article_id, *(STAGED.c[c] for c in columns), STAGED.c.updated_at).where(
         STAGED.c.batch == batch
     )
@@ -191,15 +209,27 @@ def discard(engine: Engine, batch: str) -> None:
     for table in (LINKS, STAGED):
         while True:
             with engine.begin() as connection:
-                chunk = select(table.c.article_id).where(table.c.batch == batch).distinct()
+                chunk = (
+                    select(table.c.article_id)
+                    .where(table.c.batch == batch)
+                    .order_by(table.c.article_id)
+                    .limit(DISCARD_CHUNK)
+                )
+                if table is STAGED:
+                    _delete_unused_bodies(connection, batch, chunk)
                 gone = connection.execute(
-                    delete(table).where(
-                        table.c.batch == batch,
-                        table.c.article_id.in_(chunk.limit(DISCARD_CHUNK)),
-                    )
+                    delete(table).where(table.c.batch == batch, table.c.article_id.in_(chunk))
                 ).rowcount
             if not gone:
                 break
+
+
+def _delete_unused_bodies(connection: Connection, batch: str, chunk: Select) -> None:
+    """Bodies staged for articles in `chunk` that no version refers to (the switch never ran)."""
+    staged = select(STAGED.c.body_id).where(STAGED.c.batch == batch, STAGED.c.article_id.in_(chunk))
+    versions = ArticleVersion.__table__
+    used = select(versions.c.id).where(versions.c.body_id == BODIES.c.id)
+    connection.execute(delete(BODIES).where(BODIES.c.id.in_(staged), ~used.exists()))
 
 
 def discard_within(session: Session, batch: str) -> None:

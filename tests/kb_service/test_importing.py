@@ -4,22 +4,27 @@ all at once, or not at all."""
 import pytest
 from sqlalchemy import func, select, text, update
 
+from kb_service.accounts.models import AccessGroup
 from kb_service.articles import staging
 from kb_service.articles.models import (
     Article,
     ArticleVersion,
+    Category,
     ImportBatch,
     StagedArticle,
     StagedLink,
     Tag,
+    article_group,
+    article_product,
     article_tag,
 )
 from kb_service.articles.schemas import ArticleImport
+from kb_service.catalogue.models import Product
 from kb_service.db import utcnow
 from kb_service.errors import Conflict
 from kb_service.importing import import_articles
 from kb_service.outbox import OUTBOX_LOCK_KEY, OutboxEvent
-from tests.builders import make_article
+from tests.builders import make_article, make_product
 
 
 def _records(count: int, edition: str = "") -> list[tuple[int, ArticleImport]]:
@@ -206,3 +211,22 @@ def _staged_rows(article_id: str) -> tuple[list[dict], list[dict]]:
         "payload": {"status": "published", "version": 1},
     }
     return [row], [{"article_id": article_id, "kind": "group", "name": "public"}]
+
+
+def test_a_reimport_moves_an_article_to_its_new_category_groups_and_products(sessions):
+    with sessions.begin() as s:
+        make_product(s, "LP-2040")
+        make_product(s, "LP-3000")
+    line = {"id": "imp-0", "title": "A", "body": "B", "language": "en"}
+    first = {**line, "category": "howto", "groups": ["internal"], "products": ["LP-2040"]}
+    second = {**line, "category": "faq", "groups": ["public"], "products": ["LP-3000"]}
+    for record in (first, second):
+        with sessions.begin() as s:
+            import_articles(s, [(1, ArticleImport.model_validate(record))])
+    with sessions() as s:
+        article = s.get(Article, "imp-0")
+        assert s.get(Category, article.category_id).slug == "faq"
+        assert s.scalars(select(Product.code).join(article_product)).all() == ["LP-3000"]
+        assert s.scalars(select(AccessGroup.name).join(article_group)).all() == ["public"]
+        version = s.scalar(select(ArticleVersion).where(ArticleVersion.version == 2))
+        assert (version.groups, version.products) == (["public"], ["LP-3000"])
