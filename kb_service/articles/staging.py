@@ -2,14 +2,16 @@
 
 Writing 20,000 full-size articles in the import's own transaction held SQLite's write lock
 for 2.8-4.2 s on an idle 2-core machine and 9-17 s on a loaded one (bench/import_locks.py),
-so article saves waited past 2 s. Now each chunk goes to the staging tables in a
-transaction of its own (the lock is held for one chunk), and nobody reads those tables. The
-switch then copies the staged rows into place with a few INSERT ... SELECT and UPDATE ...
-FROM statements in the caller's transaction: the database moves the bytes, not Python, so
-the import becomes visible at once, all of it, or (when it fails or is killed) none of it.
+so article saves waited past 2 s. Now each chunk is written aside in a transaction of its
+own (the lock is held for one chunk): the text to article_body, where nothing refers to it
+yet, and the rest to the staging tables, which nobody reads. The switch, in the caller's
+transaction, then copies the small staged rows into place with a few INSERT ... SELECT and
+UPDATE ... FROM statements, so the import becomes visible at once, all of it, or (when it
+fails or is killed) none of it. Copying the text too held the lock for 2-5 s: SQLite
+rewrites a whole row on UPDATE, hence ArticleBody.
 
-A batch is claimed by the switch (its `article_import_batch` row deleted) before the staged rows
-are read, and discarded the same way, so a switch never reads rows half deleted. One
+A batch is claimed by the switch (its `article_import_batch` row deleted) before the staged
+rows are read, and discarded the same way, so a switch never reads rows half deleted. One
 article import at a time: an import discards the staged rows left by earlier ones (killed or
 failed, or still running, which then stops with a conflict and leaves nothing visible).
 """
