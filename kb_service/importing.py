@@ -90,11 +90,17 @@ def import_products(
 
 
 def import_articles(
-    session: Session, records: list[tuple[int, ArticleImport]], progress: Progress | None = None
+    session: Session,
+    records: list[tuple[int, ArticleImport]],
+    progress: Progress | None = None,
+    aside: bool = True,
 ) -> ImportReport:
-    """Create or update articles by id; named access groups are created as needed."""
+    """Create or update articles by id; named access groups are created as needed.
+
+    `aside=False` for a caller whose transaction has already written (see bulk.save).
+    """
     raise_if(article_errors(session, records))
-    return _save_articles(session, records, progress)
+    return _write_articles(session, [r for _, r in records], progress, aside)
 
 
 def product_errors(session: Session, records: list[tuple[int, ProductImport]]) -> list[LineError]:
@@ -204,13 +210,16 @@ def _save_articles(
 
 
 def _write_articles(
-    session: Session, records: list[ArticleImport], progress: Progress | None
+    session: Session, records: list[ArticleImport], progress: Progress | None, aside: bool = True
 ) -> ImportReport:
-    """Prepare every article without a lock, then write them all in one short step."""
-    now = utcnow()
-    plan = bulk.prepare(session, records, now, progress)
-    bulk.write(session, plan, now)
-    return ImportReport(read=len(records), **bulk.counts(plan))
+    """Prepare and stage the articles chunk by chunk, then switch them all in at once."""
+    counts = bulk.save(session, records, utcnow(), progress, aside)
+    return ImportReport(
+        read=len(records),
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+    )
 
 
 PRODUCTS = Importer(ProductImport, product_errors, _save_products)
