@@ -101,9 +101,39 @@ class Settings(BaseSettings):
     )
     imap_interval: float = Field(60.0, description="Seconds between IMAP polls.")
 
+    # Notifications (tickets/notifications/): without a host, mail goes to `mail` in data_dir.
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server that notifications are sent through; unset, each message is "
+        "written as an .eml file into `mail` in the data folder instead.",
+    )
+    smtp_port: int = Field(587, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(None, description="SMTP user name, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="Password of the SMTP user.")
+    smtp_from: str = Field(
+        "Spravka <support@localhost>", description="The From address of notifications."
+    )
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(
+        False, description="Connect with TLS from the start (port 465); STARTTLS is then unused."
+    )
+    smtp_timeout: float = Field(20.0, description="Seconds to wait for the SMTP server.")
+    notify_max_attempts: int = Field(
+        8, ge=1, description="Attempts to send a notification before it is marked failed."
+    )
+    base_url: str = Field(
+        "http://localhost:8000",
+        description="The portal's public address, for the links in notifications.",
+    )
+
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def mail_path(self) -> Path:
+        """Where notifications are kept as .eml files while no SMTP server is set."""
+        return self.data_dir / "mail"
 
     @property
     def sqlalchemy_url(self) -> str:
