@@ -10,6 +10,7 @@ from kb_service.accounts.service import viewer_for
 from kb_service.articles import service as articles
 from kb_service.articles.schemas import ArticleImport
 from kb_service.catalogue.service import save_product
+from tickets.models import Ticket
 
 _numbers = itertools.count(1)
 
@@ -61,3 +62,20 @@ def make_article(session: Session, **overrides):
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_ticket(session, requester=None, email=None, **fields) -> Ticket:
+    """A ticket as the desk keeps it, numbered like the service numbers them."""
+    ticket = Ticket(
+        number=f"pending-{next(_numbers)}",
+        subject=fields.pop("subject", "Printer jams"),
+        body=fields.pop("body", "It jams on every page."),
+        requester_id=requester.id if requester else None,
+        requester_email=requester.email if requester else email,
+        **fields,
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.number = str(10000 + ticket.id)
+    session.flush()
+    return ticket

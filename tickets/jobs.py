@@ -17,6 +17,7 @@ from kb_service.config import Settings
 from tickets.contracts.deadlines import watch_deadlines
 from tickets.followups import close_unanswered, watch_outside_promises
 from tickets.intake import imap
+from tickets.notifications import planner, sender
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ def jobs() -> list[Job]:
         Job("imap", 60.0, imap.poll, setting="imap_interval"),
         Job("close_unanswered", every=60.0, run=close_unanswered),
         Job("watch_outside_promises", every=60.0, run=watch_outside_promises),
+        # Planning after the watchers, so their events go out in the same round; sending last.
+        Job("notify-plan", every=1.0, run=planner.plan),
+        Job("notify-send", every=2.0, run=sender.send_due),
     ]
 
 
