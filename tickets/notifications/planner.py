@@ -29,6 +29,8 @@ BATCH = 200
 
 def plan(sessions: sessionmaker[Session], settings: Settings) -> int:
     """Plan the notifications of the next outbox events; the number of events read."""
+    if not _news(sessions):
+        return 0
     with session_scope(sessions) as session:
         cursor = _locked_cursor(session)
         batch = outbox.read_after(session, cursor.position, BATCH)
@@ -38,6 +40,17 @@ def plan(sessions: sessionmaker[Session], settings: Settings) -> int:
         if batch:
             cursor.position = batch[-1].id
         return len(batch)
+
+
+def _news(sessions: sessionmaker[Session]) -> bool:
+    """Whether the outbox grew past the cursor: a read, so an idle desk takes no write lock."""
+    with sessions() as session:
+        query = select(OutboxCursor.position).where(OutboxCursor.consumer == CONSUMER)
+        position = session.scalar(query) or 0
+        return (
+            session.scalar(select(OutboxEvent.id).where(OutboxEvent.id > position).limit(1))
+            is not None
+        )
 
 
 def _locked_cursor(session: Session) -> OutboxCursor:

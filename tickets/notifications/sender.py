@@ -49,17 +49,20 @@ def send_due(sessions: sessionmaker[Session], settings: Settings) -> int:
 
 def claim_due(sessions: sessionmaker[Session], claim: str, now: datetime) -> list[Notification]:
     """Take up to BATCH due rows for this sender until the lease ends."""
-    with session_scope(sessions) as session:
-        due = (
-            select(Notification.id)
-            .where(
-                Notification.status == "pending",
-                Notification.next_attempt_at <= now,
-                or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
-            )
-            .order_by(Notification.id)
-            .limit(BATCH)
+    due = (
+        select(Notification.id)
+        .where(
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
+            or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
         )
+        .order_by(Notification.id)
+        .limit(BATCH)
+    )
+    with sessions() as session:  # a read first, so an idle desk takes no write lock
+        if session.scalar(due.limit(1)) is None:
+            return []
+    with session_scope(sessions) as session:
         if session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         session.execute(
@@ -75,7 +78,7 @@ def claim_due(sessions: sessionmaker[Session], claim: str, now: datetime) -> lis
 def _deliver(sessions, settings: Settings, transport, row: Notification, claim: str) -> None:
     try:
         transport.send(compose(settings, row), row)
-    except (smtplib.SMTPException, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - one bad message must not hold up the others
         log.warning("notification %s to %s failed: %s", row.id, row.recipient, exc)
         _record_failure(sessions, settings, row, claim, exc)
         return
