@@ -13,14 +13,18 @@ from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kb_service.app import create_app
 from kb_service.config import Settings
 from kb_service.db import make_sessionmaker, session_scope
-from tests.builders import make_article, make_product, make_user
+from tests.builders import make_article, make_product, make_ticket, make_user
 from tests.conftest import empty
 from tests.portal.conftest import TOKEN_RE
+from tickets.events import emit
 from tickets.models import SupportGroup
+from tickets.notifications import links, planner
+from tickets.notifications.models import Notification
 
 ACTORS = ("anonymous", "client", "other_client", "dispatcher", "engineer", "editor", "manager",
           "admin")  # fmt: skip
@@ -430,6 +434,31 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/api/v1/intake/quarantine/{inbound_id}/retry"): [
         Probe("POST", "/api/v1/intake/quarantine/{quarantined}/retry", ADMINS),
     ],
+    # Whoever holds the link mailed to a requester without an account; a forged one, nobody.
+    ("GET", "/tickets/{number}/access/{token}"): [
+        Probe("GET", "/tickets/{link_ticket}/access/{link}", EVERYONE, portal=True),
+        Probe("GET", "/tickets/{link_ticket}/access/{link}x", frozenset(), portal=True),
+    ],
+    ("POST", "/tickets/{number}/access/{token}/{action}"): [
+        Probe(
+            "POST",
+            "/tickets/{link_ticket}/access/{link}/reply",
+            EVERYONE,
+            _form(lambda w, a: {"body": "More detail"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/tickets/{link_ticket}/access/{link}x/reply",
+            frozenset(),
+            _form(lambda w, a: {"body": "More detail"}),
+            portal=True,
+        ),
+    ],
+    ("GET", "/console/mail"): [Probe("GET", "/console/mail", ADMINS, portal=True)],
+    ("GET", "/console/mail/{notification_id}"): [
+        Probe("GET", "/console/mail/{notification}", ADMINS, portal=True),
+    ],
 }
 
 
@@ -458,6 +487,7 @@ def world(engine, database_url, tmp_path_factory):
     sessions = make_sessionmaker(engine)
     ids = _seed(sessions)
     ids["quarantined"] = _quarantined(sessions, settings)
+    ids |= _mailed_link(sessions, settings)
     app = create_app(settings)
     clients = []
     with TestClient(app) as probe:  # starting it indexes the seeded articles
@@ -538,6 +568,17 @@ def _quarantined(sessions, settings) -> int:
     return take_once(
         sessions, AttachmentStore.of(settings), raw, "-", limits_of(settings)
     ).inbound_id
+
+
+def _mailed_link(sessions, settings) -> dict:
+    """A ticket sent without an account, its requester's link, and the mail planned for it."""
+    with session_scope(sessions) as s:
+        ticket = make_ticket(s, email="link-holder@example.test")
+        emit(s, ticket, "created", None, channel="portal")
+        ids = {"link_ticket": ticket.number, "link": links.access_token(settings, ticket)}
+    planner.plan(sessions, settings)
+    with sessions() as s:
+        return ids | {"notification": s.scalar(select(Notification.id))}
 
 
 def _sign_in(client: TestClient, actor: str) -> None:
