@@ -41,6 +41,7 @@ from portal.views import (
     console,
     console_mail,
     home,
+    notification_settings,
     products,
     search,
     ticket_links,
@@ -110,7 +111,7 @@ def _document_problems(app: FastAPI) -> None:
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
     pages = (home, search, articles, products, ask, account, tickets, console)
-    for module in (*pages, ticket_links, console_mail):
+    for module in (*pages, ticket_links, notification_settings, console_mail):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )

@@ -455,6 +455,18 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             portal=True,
         ),
     ],
+    ("GET", "/account/notifications"): [
+        Probe("GET", "/account/notifications", SIGNED_IN, portal=True)
+    ],
+    ("POST", "/account/notifications"): [
+        Probe(
+            "POST",
+            "/account/notifications",
+            SIGNED_IN,
+            _form(lambda w, a: {"events": "replied"}),
+            portal=True,
+        ),
+    ],
     ("GET", "/console/mail"): [Probe("GET", "/console/mail", ADMINS, portal=True)],
     ("GET", "/console/mail/{notification_id}"): [
         Probe("GET", "/console/mail/{notification}", ADMINS, portal=True),

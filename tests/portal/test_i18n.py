@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
+from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
 
 TEMPLATES = Path(__file__).parents[2] / "portal" / "templates"
 KEY_RE = re.compile(r"""_(?:\.plural)?\(\s*["']([^"']+)["']""")
@@ -18,6 +19,7 @@ DYNAMIC = {
     "language.switch_to.": [f"language.switch_to.{code}" for code in LANGUAGES],
     "language.name.": [f"language.name.{code}" for code in LANGUAGES],
     "status.": [f"status.{s}" for s in ("new", "open", "waiting", "resolved", "closed")],
+    "notify.event.": [f"notify.event.{e}" for e in CLIENT_EVENTS + STAFF_EVENTS],
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}
 

@@ -22,10 +22,11 @@ from kb_service.errors import Invalid, NotFound
 from tickets import events, workflow
 from tickets.models import Ticket, TicketEvent, TicketMessage
 
-# The portal serves these paths (portal/views/ticket_links.py uses ACCESS_PATH as its route;
-# a test holds TICKET_PATH equal to the portal's ticket page), so mail can link to them.
+# The portal serves these paths (its views use ACCESS_PATH and PREFERENCES_PATH as routes; a
+# test holds TICKET_PATH equal to the portal's ticket page), so mail can link to them.
 ACCESS_PATH = "/tickets/{number}/access/{token}"
 TICKET_PATH = "/tickets/{number}"
+PREFERENCES_PATH = "/account/notifications"
 SALT = "spravka.ticket-link"
 # Long enough for a request that waits on a vendor for months; the ticket closes well before.
 LIFETIME = timedelta(days=365)
@@ -54,6 +55,10 @@ def access_url(settings: Settings, ticket: Ticket) -> str:
 
 def ticket_url(settings: Settings, ticket: Ticket) -> str:
     return settings.base_url.rstrip("/") + TICKET_PATH.format(number=ticket.number)
+
+
+def preferences_url(settings: Settings) -> str:
+    return settings.base_url.rstrip("/") + PREFERENCES_PATH
 
 
 def ticket_by_link(session: Session, settings: Settings, number: str, token: str) -> Ticket:

@@ -114,6 +114,7 @@ def _context(settings, ticket: Ticket, escalation: Escalation | None, message, p
         "account": person.user_id is not None,
         "ticket": ticket,
         "link": link,
+        "preferences_link": links.preferences_url(settings),
         "message": message.body if public else "",
         "requester": ticket.requester_name or ticket.requester_email,
         "to_group": (group.name if group else None)

@@ -3,9 +3,10 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb_service.access import STAFF_ROLES
+from kb_service.access import STAFF_ROLES, Viewer
 from kb_service.accounts.models import User
-from kb_service.errors import Invalid
+from kb_service.accounts.service import get_user
+from kb_service.errors import Forbidden, Invalid
 from tickets.notifications.models import NotificationPreference
 from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
 
@@ -36,3 +37,22 @@ def set_preference(session: Session, user: User, event: str, enabled: bool) -> N
     else:
         row.enabled = enabled
     session.flush()
+
+
+def preferences_for(session: Session, viewer: Viewer) -> dict[str, bool]:
+    """The signed-in viewer's choices, for their settings page."""
+    return preferences_of(session, _user(session, viewer))
+
+
+def save_preferences(session: Session, viewer: Viewer, enabled: set[str]) -> dict[str, bool]:
+    """Send the events in `enabled`, and none of the others the viewer may turn off."""
+    user = _user(session, viewer)
+    for event in choosable(user):
+        set_preference(session, user, event, event in enabled)
+    return preferences_of(session, user)
+
+
+def _user(session: Session, viewer: Viewer) -> User:
+    if viewer.user_id is None:
+        raise Forbidden("sign in to choose your notifications")
+    return get_user(session, viewer.user_id)
