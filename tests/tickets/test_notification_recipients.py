@@ -64,7 +64,12 @@ def test_each_event_reaches_its_people(event, payload, told):
 
 def test_nobody_is_told_of_what_they_did_themselves():
     assert _told("assigned", {"actor": ENGINEER.user_id}) == []
-    assert _told("created", {"actor": CLIENT.user_id}) == [("dispatcher", "created")]
+    assert _told("client_replied", {"actor": ENGINEER.user_id}) == []
+
+
+def test_a_requester_gets_the_acknowledgement_of_the_request_they_sent_themselves():
+    told = _told("created", {"actor": CLIENT.user_id})
+    assert told == [("client", "received"), ("dispatcher", "created")]
 
 
 def test_an_internal_message_never_reaches_the_client():

@@ -2,8 +2,8 @@
 
 Clients hear about their own requests (received, answered, solved, closed); staff hear about
 work that reaches them (assigned, the client wrote, escalated, deadlines); dispatchers about
-new and solved tickets; managers about breaches. Nobody is told of what they did themselves,
-and an internal note never reaches a client.
+new and solved tickets; managers about breaches. Nobody is told of what they did themselves
+but the acknowledgement of their own request, and an internal note never reaches a client.
 """
 
 from collections.abc import Mapping
@@ -47,6 +47,9 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
 # confirms the address, a solution waits for the client's answer, breaches are the reason
 # managers are on the desk at all.
 REQUIRED_KINDS = frozenset({"received", "solution_sent", "sla_breached", "outside_promise_passed"})
+# Told even to the person who acted: the acknowledgement is their record of what they sent
+# (and the requester's link); everything else they did, they know.
+TOLD_TO_ACTOR = frozenset({"received"})
 # Events a client account may choose about, and those staff may (the settings page offers them).
 CLIENT_EVENTS = ("replied", "closed")
 STAFF_EVENTS = tuple(
@@ -81,7 +84,8 @@ def recipients(
             continue
         for person in people.get(audience, ()):
             key = person.address.lower()
-            if key in chosen or (actor is not None and person.user_id == actor):
+            own = actor is not None and person.user_id == actor and kind not in TOLD_TO_ACTOR
+            if key in chosen or own:
                 continue
             if (person.user_id, event) in disabled and kind not in REQUIRED_KINDS:
                 continue
