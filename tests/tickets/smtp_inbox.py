@@ -7,6 +7,7 @@ from email.message import EmailMessage
 from email.policy import default
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Inbox:
@@ -32,8 +33,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_smtp(port: int) -> tuple[Controller, Inbox]:
+def start_smtp(port: int, login: tuple[str, str] | None = None) -> tuple[Controller, Inbox]:
+    """A server on `port`; with `login`, one that accepts mail only from that user."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    options = {}
+    if login:
+        expected = (login[0].encode(), login[1].encode())
+
+        def authenticate(server, session, envelope, mechanism, data):
+            return AuthResult(success=(data.login, data.password) == expected)
+
+        options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     return controller, inbox

@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
 from kb_service.db import make_engine, make_sessionmaker, session_scope, utcnow
@@ -259,6 +260,23 @@ def test_a_dead_senders_claim_is_taken_over_when_its_lease_ends(sessions, mail_s
     with session_scope(sessions) as s:
         s.execute(update(Notification).values(claimed_until=utcnow() - timedelta(seconds=1)))
     assert sender.send_due(sessions, mail_settings) == 1
+    assert len(inbox.messages) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_sender_signs_in_to_the_smtp_server(sessions, mail_settings, smtp_port):
+    controller, inbox = start_smtp(smtp_port, login=("desk", "s3cret"))
+    try:
+        _events(sessions, 1)
+        deliver(sessions, mail_settings)  # without signing in: refused, kept for later
+        assert inbox.messages == []
+        right = mail_settings.model_copy(
+            update={"smtp_user": "desk", "smtp_password": SecretStr("s3cret")}
+        )
+        _past_due(sessions)
+        deliver(sessions, right)
+    finally:
+        controller.stop()
     assert len(inbox.messages) == 1
 
 
