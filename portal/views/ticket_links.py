@@ -8,7 +8,6 @@ from fastapi.responses import RedirectResponse
 from kb_service.errors import Invalid
 from portal.deps import Page, PageDep
 from portal.templating import render
-from tickets import workflow
 from tickets.notifications import links
 
 router = APIRouter()
@@ -45,7 +44,7 @@ def _page(page: Page, ticket, token: str, error: bool = False, status: int = 200
         "ticket": ticket,
         "token": token,
         "messages": links.public_messages(ticket),
-        "actions": workflow.allowed_actions(ticket.status) & set(links.ACTIONS),
+        "actions": links.holder_actions(ticket),
         "error": error,
     }
     return render(page.request, "tickets/link.html", status_code=status, **context)

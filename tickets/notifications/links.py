@@ -13,13 +13,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kb_service.access import ANONYMOUS
 from kb_service.accounts.models import User
 from kb_service.accounts.service import normalise_email
 from kb_service.browser_session import signing_key
 from kb_service.config import Settings
-from kb_service.db import utcnow
-from kb_service.errors import Invalid, NotFound
-from tickets import events, workflow
+from kb_service.errors import NotFound
+from tickets import desk, service, workflow
 from tickets.models import Ticket, TicketEvent, TicketMessage
 
 # The portal serves these paths (its views use ACCESS_PATH and PREFERENCES_PATH as routes; a
@@ -30,12 +30,8 @@ PREFERENCES_PATH = "/account/notifications"
 SALT = "spravka.ticket-link"
 # Long enough for a request that waits on a vendor for months; the ticket closes well before.
 LIFETIME = timedelta(days=365)
-# The link holder's actions and the events they tell the desk.
-ACTIONS = {
-    "reply": ("client_replied",),
-    "confirm": ("confirmed", "closed"),
-    "reject": ("rejected",),
-}
+# What the link holder may do: what the requester does on their ticket page.
+ACTIONS = service.CLIENT_ACTIONS
 LOAD = (selectinload(Ticket.messages).selectinload(TicketMessage.author),)
 
 
@@ -98,27 +94,14 @@ def act_by_link(session: Session, ticket: Ticket, action: str, text: str = "") -
     """The link holder replies, confirms or rejects the solution of an account-less ticket."""
     if action not in ACTIONS or ticket.requester_id is not None:
         raise NotFound(f"no ticket {ticket.number}")
-    text = text.strip()
-    if action == "reply" and not text:
-        raise Invalid("write a message first", errors=[{"where": "body", "message": "empty"}])
-    ticket.status = workflow.next_status(ticket.status, action)
-    now = utcnow()
-    message = None
-    if text:
-        message = TicketMessage(
-            author_kind="client", author_email=ticket.requester_email, body=text[:50_000]
-        )
-        ticket.messages.append(message)
-    ticket.updated_at = now
-    ticket.closed_at = now if ticket.status == "closed" else None
-    session.flush()
-    extra = {"message": message.id} if message else {}
-    for event in ACTIONS[action]:
-        reason = {"reason": "confirmed"} if event == "closed" else {}
-        events.emit(session, ticket, event, None, **extra, **reason)
-    return ticket
+    return service.act_on(session, ticket, desk.link_holder(ticket), action, text)
+
+
+def holder_actions(ticket: Ticket) -> list[str]:
+    """What the link holder may do to `ticket` now."""
+    return workflow.allowed_actions(ticket.status, desk.link_holder(ticket).actors)
 
 
 def public_messages(ticket: Ticket) -> list[TicketMessage]:
     """The conversation as the requester may read it: no internal notes."""
-    return [message for message in ticket.messages if not message.is_internal]
+    return desk.conversation(ticket, ANONYMOUS)
