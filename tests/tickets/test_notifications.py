@@ -3,6 +3,9 @@ server (aiosmtpd), and the mail folder when no server is set."""
 
 import threading
 from datetime import timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 
 import pytest
 from pydantic import SecretStr
@@ -13,11 +16,13 @@ from kb_service.errors import Invalid
 from tests.builders import make_ticket, make_user
 from tests.tickets.smtp_inbox import free_port, start_smtp
 from tickets.events import emit
+from tickets.intake.service import limits_of, take_once
 from tickets.jobs import jobs
 from tickets.models import Escalation, OutsideOrganisation, SupportGroup, TicketMessage
 from tickets.notifications import planner, sender
 from tickets.notifications.models import Notification
 from tickets.notifications.preferences import preferences_of, set_preference
+from tickets.storage import AttachmentStore
 
 
 @pytest.fixture
@@ -69,10 +74,10 @@ def test_a_new_anonymous_ticket_is_acknowledged_in_its_language_and_dispatchers_
         number, dispatcher = ticket.number, people["dispatcher"].email
     deliver(sessions, mail_settings)
     [ack] = inbox.to("visitor@example.test")
-    assert ack["Subject"] == f"[#{number}] Request received: Paper jam"
+    assert ack["Subject"] == f"[Spravka #{number}] Request received: Paper jam"
     assert f"/tickets/{number}/access/" in ack.get_content()
     [told] = inbox.to(dispatcher)
-    assert told["Subject"] == f"[#{number}] Новая заявка: Paper jam"
+    assert told["Subject"] == f"[Spravka #{number}] Новая заявка: Paper jam"
     assert len(inbox.messages) == 2
 
 
@@ -89,7 +94,7 @@ def test_a_staff_reply_reaches_the_client_in_their_language_threaded_on_the_tick
         number, client = ticket.number, people["client"].email
     deliver(sessions, mail_settings)
     [message] = inbox.to(client)
-    assert message["Subject"].startswith(f"[#{number}] Reply to your request")
+    assert message["Subject"].startswith(f"[Spravka #{number}] Reply to your request")
     assert "Hello Ann Client" in message.get_content()
     assert "Open the tray." in message.get_content()
     assert message["References"] == message["In-Reply-To"] == f"<ticket-{number}@localhost>"
@@ -324,9 +329,30 @@ def test_without_an_smtp_server_mail_is_kept_in_the_mail_folder(sessions, settin
     deliver(sessions, settings)
     files = sorted(settings.mail_path.glob("*.eml"))
     assert len(files) == 2
-    assert b"Subject: [#" in files[0].read_bytes()
+    assert b"Subject: [Spravka #" in files[0].read_bytes()
     with session_scope(sessions) as s:  # sending again rewrites, never adds
         s.execute(update(Notification).values(status="pending"))
     deliver(sessions, settings)
     assert sorted(settings.mail_path.glob("*.eml")) == files
     assert not list(settings.mail_path.glob(".*"))
+
+
+def test_a_reply_to_a_notification_finds_its_ticket_even_with_a_new_subject(sessions, settings):
+    with session_scope(sessions) as s:
+        ticket = make_ticket(s, email="visitor@example.test", locale="en")
+        emit(s, ticket, "created", None, channel="portal")
+        number = ticket.number
+    deliver(sessions, settings)
+    [sent] = settings.mail_path.glob("*.eml")
+    notification = message_from_bytes(sent.read_bytes(), policy=default)
+    reply = EmailMessage()
+    reply["From"] = "visitor@example.test"
+    reply["To"] = "support@localhost"
+    reply["Subject"] = "one more thing"
+    reply["Message-ID"] = "<reply-1@example.test>"
+    reply["In-Reply-To"] = notification["Message-ID"]
+    reply.set_content("It also smells of toner.")
+    taken = take_once(
+        sessions, AttachmentStore.of(settings), reply.as_bytes(), "-", limits_of(settings)
+    )
+    assert (taken.outcome, taken.ticket) == ("reply", number)

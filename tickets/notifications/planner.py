@@ -17,6 +17,7 @@ from kb_service.config import Settings
 from kb_service.db import session_scope
 from kb_service.outbox import OutboxCursor, OutboxEvent
 from tickets.events import TOPIC
+from tickets.intake.filing import remember_sent, subject_tag
 from tickets.models import Escalation, Ticket, TicketMessage
 from tickets.notifications import links, people
 from tickets.notifications.models import Notification
@@ -91,7 +92,9 @@ def plan_event(session: Session, settings: Settings, event: OutboxEvent) -> int:
     for person, kind in chosen:
         context = _context(settings, ticket, escalation, message, payload, person)
         text = render(kind, person.locale, context)
-        session.add(_row(settings, event, ticket, person, kind, text))
+        row = _row(settings, event, ticket, person, kind, text)
+        session.add(row)
+        remember_sent(session, ticket, row.message_id)  # a reply to it finds the ticket
     session.flush()
     return len(chosen)
 
@@ -138,7 +141,7 @@ def _row(settings, event: OutboxEvent, ticket: Ticket, person: Person, kind: str
         event=event.payload["event"],
         kind=kind,
         ticket_id=ticket.id,
-        subject=f"[#{ticket.number}] {text.subject}"[:400],
+        subject=f"{subject_tag(ticket.number)} {text.subject}"[:400],
         body=text.body,
         message_id=make_msgid(f"spravka.{ticket.number}", domain),
         thread_id=thread_id(ticket.number, domain),
