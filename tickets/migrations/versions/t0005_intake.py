@@ -1,11 +1,9 @@
 """intake: every e-mail taken, and the Message-IDs of mail the desk sent
 
 Revision ID: t0005
-Revises: t0002
+Revises: t0003
 Create Date: 2026-11-27 09:40:00.000000
 
-Written beside t0003 and t0004 (made in parallel): when they land, point down_revision at the
-last of them.
 """
 
 import sqlalchemy as sa
