@@ -64,7 +64,7 @@ class SearchIndex:
         self._refresh_lock = threading.Lock()
         self._view: IndexView | None = None
         self._caches = IndexCaches(self.path.resolve())
-        self._position_cache: tuple[tuple[str | None, int], int] | None = None
+        self._position_cache: tuple[tuple[str | None, int], tuple[int, bool]] | None = None
         with self._writing():
             if self._current_name() is None:
                 name = generations.next_name(self.path)
@@ -97,6 +97,15 @@ class SearchIndex:
         Cached per on-disk state, because reading it means opening a searcher (~90 ms at
         20k documents); a commit or swap by another process changes the key.
         """
+        return self._state()[0]
+
+    @property
+    def is_new(self) -> bool:
+        """True until the index is first written or rebuilt, even at outbox position 0 (a
+        database filled in bulk has documents but no outbox events)."""
+        return not self._state()[1]
+
+    def _state(self) -> tuple[int, bool]:
         ix = self._open_current()
         key = (self._current_name(), ix.latest_generation())
         cached = self._position_cache
@@ -104,9 +113,9 @@ class SearchIndex:
             return cached[1]
         with ix.searcher() as searcher:
             stored = searcher.document(**{schema.ID: schema.META_ID})
-        position = int(stored[schema.POSITION]) if stored else 0
-        self._position_cache = (key, position)
-        return position
+        state = (int(stored[schema.POSITION]) if stored else 0, stored is not None)
+        self._position_cache = (key, state)
+        return state
 
     def apply(
         self,
@@ -138,7 +147,10 @@ class SearchIndex:
             writer.commit()
             if position is not None:
                 ix = self._open_current()
-                self._position_cache = ((self._current_name(), ix.latest_generation()), position)
+                self._position_cache = (
+                    (self._current_name(), ix.latest_generation()),
+                    (position, True),
+                )
 
     def rebuild(
         self,

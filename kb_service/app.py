@@ -196,7 +196,7 @@ class Node:
 
 def ensure_index(index: SearchIndex, sessions) -> None:
     """Rebuild an empty index from the database (a new node, or a lost index folder)."""
-    if index.position == 0 and _published_count(sessions) > 0:
+    if index.is_new and _published_count(sessions) > 0:
         log.info("index is empty: rebuilding it from the database")
         rebuild(index, sessions)
 

@@ -69,7 +69,7 @@ def rebuild(index: SearchIndex, sessions: sessionmaker[Session]) -> int:
 
 def ensure(index: SearchIndex, sessions: sessionmaker[Session]) -> None:
     """Fill an empty ticket index (a new node, an upgrade, a lost folder)."""
-    if index.position == 0:
+    if index.is_new:
         with session_scope(sessions) as session:
             if session.scalar(select(Ticket.id).limit(1)) is None:
                 return

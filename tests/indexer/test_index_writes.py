@@ -15,9 +15,18 @@ def _ids(index: SearchIndex, query: str) -> list[str]:
 
 
 def test_new_index_is_empty_at_position_zero(index: SearchIndex) -> None:
-    assert index.position == 0
+    assert index.position == 0 and index.is_new
     assert index.doc_ids() == set()
     assert search(index, "принтер", groups=None).total == 0
+
+
+def test_an_index_built_at_position_zero_is_no_longer_new(tmp_path: Path) -> None:
+    # A database filled in bulk has documents but no outbox events: rebuilt once, not at
+    # every start.
+    index = SearchIndex(tmp_path / "bulk")
+    index.rebuild([make_doc("a")], position=0)
+    assert index.position == 0 and not index.is_new
+    assert not SearchIndex(tmp_path / "bulk").is_new
 
 
 def test_apply_upserts_deletes_and_records_position(tmp_path: Path, index: SearchIndex) -> None:
