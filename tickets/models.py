@@ -352,3 +352,4 @@ class AskSuggestion(Base):
 
 from tickets.contracts import models as _contracts  # noqa: E402,F401
 from tickets.intake import models as _intake  # noqa: E402,F401
+from tickets.planning import models as _planning  # noqa: E402,F401
