@@ -41,6 +41,7 @@ from tickets.contracts.api import router as contracts_router
 from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
+from tickets.planning.api import router as planning_router
 from tickets.teams import router as teams_router
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(cookie_callers_need_csrf)])
     for router in (
         articles_router, catalogue_router, accounts_router, search_router, tickets_router,
-        teams_router, contracts_router,
+        teams_router, contracts_router, planning_router,
     ):  # fmt: skip
         api.include_router(router)
     api.include_router(intake_router)

@@ -1,0 +1,193 @@
+"""Work planning: who plans for whom, what may not overlap, what the client sees of it, the
+API, and the week calendar in the desk's time zone."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kb_service.accounts.service import viewer_for
+from kb_service.errors import Forbidden, Invalid
+from tests.builders import make_user
+from tickets import desk
+from tickets.planning import service, weeks
+from tickets.planning.service import Clash
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+# A Monday; 07:00 UTC is 10:00 in Moscow.
+MONDAY = date(2027, 3, 1)
+
+
+def at(hour: int, day: int = 0, minute: int = 0) -> datetime:
+    """UTC time on the test week's Monday (+ `day` days)."""
+    return datetime(2027, 3, 1 + day, hour, minute, tzinfo=UTC)
+
+
+def work(engineer_id: int, start: datetime, hours: float = 2, **overrides) -> dict:
+    end = start + timedelta(hours=hours)
+    fields = {"engineer_id": engineer_id, "kind": "visit", "title": "Replace the drum",
+              "starts_at": start, "ends_at": end}  # fmt: skip
+    return fields | overrides
+
+
+def plan(session, viewer, **fields):
+    return service.plan(session, viewer, service.validated(fields))
+
+
+@pytest.fixture
+def people(session):
+    users = {
+        role: make_user(session, [role], "Client Org" if role == "client" else None, password=None)
+        for role in ("client", "dispatcher", "engineer", "editor", "manager")
+    }
+    users["other_engineer"] = make_user(session, ["engineer"], name="Olga Other", password=None)
+    viewers = {name: viewer_for(session, user) for name, user in users.items()}
+    return users, viewers
+
+
+def _ticket(session, viewer, subject="Printer jams"):
+    new = desk.NewTicket(subject=subject, body="It jams.", channel="portal",
+                         requester_email="c@example.test", requester_id=viewer.user_id)  # fmt: skip
+    return desk.open_ticket(session, new)
+
+
+# --- The rules ------------------------------------------------------------------------------
+
+
+def test_an_engineers_visits_may_not_overlap_and_the_clash_is_named(session, people):
+    users, viewers = people
+    engineer = users["engineer"].id
+    first = plan(session, viewers["dispatcher"], **work(engineer, at(7)))
+    with pytest.raises(Clash) as refused:
+        plan(session, viewers["dispatcher"], **work(engineer, at(8), title="Another visit"))
+    assert refused.value.status == 409 and refused.value.work.id == first.id
+    assert "Replace the drum" in refused.value.message and f"#{first.id}" in refused.value.message
+
+
+def test_back_to_back_visits_and_tasks_over_visits_are_fine(session, people):
+    users, viewers = people
+    engineer, dispatcher = users["engineer"].id, viewers["dispatcher"]
+    plan(session, dispatcher, **work(engineer, at(7)))
+    plan(session, dispatcher, **work(engineer, at(9)))
+    plan(session, dispatcher, **work(engineer, at(8), kind="task", title="Write the report"))
+    plan(session, dispatcher, **work(users["other_engineer"].id, at(8)))
+    assert len(service.list_work(session, dispatcher, engineer_id=engineer)) == 3
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("absence", "visit"), ("visit", "absence")],
+    ids=["absence-first", "visit-first"],
+)
+def test_absences_and_visits_block_each_other(session, people, first, second):
+    users, viewers = people
+    engineer = users["engineer"].id
+    plan(session, viewers["manager"], **work(engineer, at(0), hours=24, kind=first, title="Away"))
+    with pytest.raises(Clash):
+        plan(session, viewers["manager"], **work(engineer, at(10), kind=second, title="Then"))
+
+
+def test_moving_work_onto_a_busy_hour_is_a_clash_but_moving_within_its_own_is_not(session, people):
+    users, viewers = people
+    engineer, dispatcher = users["engineer"].id, viewers["dispatcher"]
+    plan(session, dispatcher, **work(engineer, at(7)))
+    later = plan(session, dispatcher, **work(engineer, at(12)))
+    moved = service.update(session, dispatcher, later.id, {"starts_at": at(11, minute=30)}, 1)
+    assert moved.starts_at == at(11, minute=30) and moved.version == 2
+    with pytest.raises(Clash):
+        service.update(session, dispatcher, later.id, {"starts_at": at(8)}, 2)
+
+
+@pytest.mark.parametrize(
+    ("role", "for_whom", "allowed"),
+    [
+        ("dispatcher", "engineer", True),
+        ("manager", "engineer", True),
+        ("engineer", "engineer", True),
+        ("engineer", "other_engineer", False),
+        ("editor", "engineer", False),
+        ("client", "engineer", False),
+    ],
+)
+def test_who_plans_for_whom(session, people, role, for_whom, allowed):
+    users, viewers = people
+    fields = work(users[for_whom].id, at(7))
+    if allowed:
+        assert plan(session, viewers[role], **fields).created_by_id == users[role].id
+    else:
+        with pytest.raises(Forbidden):
+            plan(session, viewers[role], **fields)
+
+
+def test_an_engineer_cannot_move_their_work_to_a_colleague(session, people):
+    users, viewers = people
+    own = plan(session, viewers["engineer"], **work(users["engineer"].id, at(7)))
+    with pytest.raises(Forbidden):
+        service.update(
+            session, viewers["engineer"], own.id, {"engineer_id": users["other_engineer"].id}, 1
+        )
+
+
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"ends_at": at(6)}, "ends_at"),
+        ({"ends_at": at(7)}, "ends_at"),
+        ({"title": ""}, "title"),
+        ({"starts_at": "2027-03-01T07:00:00"}, "starts_at"),
+        ({"kind": "holiday"}, "kind"),
+        ({"ticket": "99999"}, "ticket"),
+    ],
+    ids=["ends-before", "ends-at-start", "no-title", "naive-time", "unknown-kind", "no-ticket"],
+)
+def test_invalid_work_is_refused_naming_the_field(session, people, fields, where):
+    users, viewers = people
+    with pytest.raises(Invalid) as refused:
+        plan(session, viewers["dispatcher"], **(work(users["engineer"].id, at(7)) | fields))
+    assert where in [e["where"] for e in refused.value.errors]
+
+
+def test_only_the_desks_people_have_work_planned(session, people):
+    users, viewers = people
+    with pytest.raises(Invalid):
+        plan(session, viewers["dispatcher"], **work(users["client"].id, at(7)))
+
+
+def test_an_absence_serves_no_ticket(session, people):
+    users, viewers = people
+    ticket = _ticket(session, viewers["client"])
+    fields = work(users["engineer"].id, at(7), kind="absence", ticket=ticket.number)
+    with pytest.raises(Invalid):
+        plan(session, viewers["dispatcher"], **fields)
+
+
+def test_the_client_sees_the_visits_on_their_own_ticket_only(session, people):
+    users, viewers = people
+    mine = _ticket(session, viewers["client"])
+    other_client = viewer_for(session, make_user(session, ["client"], "Other Org", password=None))
+    theirs = _ticket(session, other_client, "Scanner")
+    engineer = users["engineer"].id
+    plan(session, viewers["dispatcher"], **work(engineer, at(7), ticket=mine.number))
+    plan(session, viewers["dispatcher"], **work(engineer, at(12), kind="task", ticket=mine.number))
+    plan(session, viewers["dispatcher"], **work(engineer, at(7, day=1), ticket=theirs.number))
+    (visit,) = service.visits_for_ticket(session, viewers["client"], mine.id)
+    assert visit.engineer == users["engineer"].name
+    assert (visit.starts_at.hour, visit.starts_at.tzinfo) == (10, MOSCOW)
+    assert service.visits_for_ticket(session, viewers["client"], theirs.id) == []
+    assert len(service.visits_for_ticket(session, viewers["editor"], theirs.id)) == 1
+
+
+def test_a_week_puts_each_item_on_the_days_it_covers_in_the_desks_zone():
+    class Item:
+        def __init__(self, id, starts_at, ends_at):
+            self.id, self.starts_at, self.ends_at = id, starts_at, ends_at
+
+    late = Item(1, at(22), at(23))  # Monday 22:00 UTC is Tuesday 01:00 in Moscow
+    leave = Item(2, at(21, day=2), at(21, day=4))  # Thursday and Friday in Moscow
+    week = weeks.arrange([late, leave], MONDAY, MOSCOW)
+    on = {d.day.isoformat(): [e.work.id for e in d.entries] for d in week.days}
+    assert on == {"2027-03-01": [], "2027-03-02": [1], "2027-03-03": [], "2027-03-04": [2],
+                  "2027-03-05": [2], "2027-03-06": [], "2027-03-07": []}  # fmt: skip
+    assert week.days[1].entries[0].starts.hour == 1
+    assert weeks.span(MONDAY, MOSCOW)[0] == datetime(2027, 2, 28, 21, tzinfo=UTC)
+    assert weeks.from_local("2027-03-01T10:00", MOSCOW) == at(7)
