@@ -6,10 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kb_service.accounts import service as accounts
+from kb_service.accounts.models import User
 from kb_service.accounts.service import viewer_for
 from kb_service.errors import Forbidden, Invalid
-from tests.builders import make_user
+from tests.builders import auth, make_token, make_user
 from tickets import desk
+from tickets.models import SupportGroup
 from tickets.planning import service, weeks
 from tickets.planning.service import Clash
 
@@ -191,3 +194,84 @@ def test_a_week_puts_each_item_on_the_days_it_covers_in_the_desks_zone():
     assert week.days[1].entries[0].starts.hour == 1
     assert weeks.span(MONDAY, MOSCOW)[0] == datetime(2027, 2, 28, 21, tzinfo=UTC)
     assert weeks.from_local("2027-03-01T10:00", MOSCOW) == at(7)
+
+
+# --- The API --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_people(sessions):
+    with sessions.begin() as s:
+        users = {r: make_user(s, [r], password=None) for r in ("dispatcher", "engineer")}
+        tokens = {r: accounts.create_token(s, u) for r, u in users.items()}
+        tokens["client"] = make_token(s, ["client"], "Client Org")
+        group = SupportGroup(name="Field team", members=[users["engineer"]])
+        s.add(group)
+        s.flush()
+        ids = {r: u.id for r, u in users.items()} | {"group": group.id}
+    return tokens, ids
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def test_the_api_plans_reads_edits_and_cancels_work(client, api_people):
+    tokens, ids = api_people
+    body = {"engineer_id": ids["engineer"], "kind": "visit", "title": "Install the router",
+            "starts_at": "2027-03-01T10:00:00+03:00", "ends_at": _iso(at(9)),
+            "location": "Tverskaya 1"}  # fmt: skip
+    made = client.post("/api/v1/planned-work", json=body, headers=auth(tokens["engineer"]))
+    assert made.status_code == 201, made.text
+    assert made.headers["ETag"] == '"1"' and made.json()["starts_at"].startswith("2027-03-01T07")
+    url = f"/api/v1/planned-work/{made.json()['id']}"
+    dispatcher = auth(tokens["dispatcher"])
+    moved = client.patch(url, json={"title": "Install two routers"},
+                         headers=dispatcher | {"If-Match": '"1"'})  # fmt: skip
+    assert moved.status_code == 200 and moved.headers["ETag"] == '"2"'
+    stale = client.patch(url, json={"title": "Lost"}, headers=dispatcher | {"If-Match": '"1"'})
+    assert stale.status_code == 409
+    assert stale.headers["content-type"].startswith("application/problem+json")
+    assert client.get(url, headers=dispatcher).json()["title"] == "Install two routers"
+    assert client.patch(url, json={"title": "No version"}, headers=dispatcher).status_code == 428
+    assert client.delete(url, headers=dispatcher).status_code == 204
+    assert client.get(url, headers=dispatcher).status_code == 404
+
+
+def test_the_api_says_which_work_clashes(client, api_people):
+    tokens, ids = api_people
+    headers = auth(tokens["dispatcher"])
+    first = work(ids["engineer"], at(7))
+    first = {k: _iso(v) if isinstance(v, datetime) else v for k, v in first.items()}
+    made = client.post("/api/v1/planned-work", json=first, headers=headers).json()
+    again = client.post("/api/v1/planned-work", json=first | {"title": "Twice"}, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["planned_work"] == made["id"]
+    assert "Replace the drum" in again.json()["detail"]
+
+
+def test_the_api_filters_by_engineer_group_time_and_ticket(client, api_people, sessions):
+    tokens, ids = api_people
+    with sessions.begin() as s:
+        dispatcher = viewer_for(s, s.get(User, ids["dispatcher"]))
+        ticket = _ticket(s, dispatcher)
+        number = ticket.number
+        plan(s, dispatcher, **work(ids["engineer"], at(7), ticket=number))
+        plan(s, dispatcher, **work(ids["engineer"], at(7, day=7), title="Next week"))
+        plan(s, dispatcher, **work(ids["dispatcher"], at(7), kind="absence", title="Off"))
+    headers = auth(tokens["dispatcher"])
+
+    def titles(**params):
+        found = client.get("/api/v1/planned-work", params=params, headers=headers)
+        assert found.status_code == 200, found.text
+        return [w["title"] for w in found.json()]
+
+    assert titles() == ["Replace the drum", "Off", "Next week"]
+    assert titles(group=ids["group"]) == ["Replace the drum", "Next week"]
+    assert titles(engineer=ids["dispatcher"]) == ["Off"]
+    week = {"from": _iso(at(0)), "to": _iso(at(0, day=7))}
+    assert titles(engineer=ids["engineer"], **week) == ["Replace the drum"]
+    assert titles(ticket=number) == ["Replace the drum"]
+    naive = client.get("/api/v1/planned-work", params={"from": "2027-03-01T00:00"}, headers=headers)
+    assert naive.status_code == 422
+    assert client.get("/api/v1/planned-work", headers=auth(tokens["client"])).status_code == 403
