@@ -34,7 +34,17 @@ from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
-from portal.views import account, articles, ask, console, home, products, search, tickets
+from portal.views import (
+    account,
+    articles,
+    ask,
+    console,
+    home,
+    planning,
+    products,
+    search,
+    tickets,
+)
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
@@ -99,7 +109,7 @@ def _document_problems(app: FastAPI) -> None:
 
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
-    for module in (home, search, articles, products, ask, account, tickets, console):
+    for module in (home, search, articles, products, ask, account, tickets, console, planning):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
