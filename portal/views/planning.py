@@ -140,7 +140,9 @@ def add_work(page: Page, typed: dict[str, str]) -> PlannedWork:
 def _blank_form(page: Page, view: View, week: weeks.Week) -> dict[str, str]:
     today = weeks.local_day(utcnow(), week.zone)
     day = today if week.monday <= today < week.next else week.monday
-    engineer = view.engineer or (page.viewer.user_id if service.can_plan(page.viewer) else None)
+    # An engineer plans their own work; a dispatcher picks whose.
+    own = page.viewer.user_id if "engineer" in page.viewer.roles else None
+    engineer = view.engineer or own
     start, end = DEFAULT_HOURS
     blank = WorkForm(engineer=str(engineer or ""), kind="visit").typed()
     return blank | {"starts": f"{day}T{start}", "ends": f"{day}T{end}"}

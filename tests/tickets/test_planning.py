@@ -1,16 +1,21 @@
 """Work planning: who plans for whom, what may not overlap, what the client sees of it, the
 API, and the week calendar in the desk's time zone."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, select
 
 from kb_service.accounts import service as accounts
 from kb_service.accounts.models import User
 from kb_service.accounts.service import viewer_for
+from kb_service.demo import load_demo
 from kb_service.errors import Forbidden, Invalid
 from tests.builders import auth, make_token, make_user
+from tests.portal.conftest import csrf_of, login
 from tickets import desk
 from tickets.models import SupportGroup
 from tickets.planning import service, weeks
@@ -275,3 +280,134 @@ def test_the_api_filters_by_engineer_group_time_and_ticket(client, api_people, s
     naive = client.get("/api/v1/planned-work", params={"from": "2027-03-01T00:00"}, headers=headers)
     assert naive.status_code == 422
     assert client.get("/api/v1/planned-work", headers=auth(tokens["client"])).status_code == 403
+
+
+# --- The calendar and the ticket page -------------------------------------------------------
+
+
+def _demo(session, email: str):
+    user = session.scalar(select(User).where(User.email == email))
+    return user, viewer_for(session, user)
+
+
+@pytest.fixture
+def portal(app, sessions):
+    """A browser (Russian preferred) on the demo content, as tests/portal/conftest.py has it."""
+    with sessions.begin() as session:
+        load_demo(session)
+    with TestClient(app, headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"}) as client:
+        yield client
+
+
+@pytest.fixture
+def desk_week(portal, sessions):
+    """The demo dispatcher signed in; a visit for the client's ticket on Monday 10:00 Moscow."""
+    with sessions.begin() as s:
+        engineer, _ = _demo(s, "engineer@demo.spravka")
+        _, dispatcher = _demo(s, "dispatcher@demo.spravka")
+        _, client = _demo(s, "client@demo.spravka")
+        ticket = _ticket(s, client, "Принтер не печатает")
+        visit = plan(s, dispatcher, **work(engineer.id, at(7), ticket=ticket.number))
+        ids = {"engineer": engineer.id, "ticket": ticket.number, "visit": visit.id}
+    login(portal, "dispatcher@demo.spravka", "demo-dispatcher-pass")
+    return ids
+
+
+def test_the_week_shows_each_item_in_the_desks_time_zone_with_its_ticket(portal, desk_week):
+    page = portal.get("/planning", params={"week": "2027-03-03"})
+    assert page.template.name == "planning/week.html"
+    week = page.context["week"]
+    assert week.monday == MONDAY and week.zone == MOSCOW
+    (entry,) = week.days[0].entries
+    assert entry.work.id == desk_week["visit"] and entry.starts.hour == 10
+    assert "10:00" in page.text and "07:00" not in page.text
+    assert f'href="/console/tickets/{desk_week["ticket"]}"' in page.text
+    assert "?week=2027-02-22" in page.text and "?week=2027-03-08" in page.text
+
+
+def test_the_week_of_another_engineer_or_week_is_empty_and_says_so(portal, desk_week, sessions):
+    with sessions() as s:
+        other, _ = _demo(s, "dispatcher@demo.spravka")
+    page = portal.get("/planning", params={"week": "2027-03-01", "engineer": other.id})
+    assert page.context["week"].is_empty and "ничего не запланировано" in page.text
+    assert portal.get("/planning", params={"week": "2027-03-08"}).context["week"].is_empty
+
+
+def test_the_calendar_opens_on_this_week(portal, desk_week):
+    monday = portal.get("/planning").context["week"].monday
+    assert monday.weekday() == 0 and monday <= date.today() + timedelta(days=1)
+
+
+def test_planning_from_the_form_goes_back_to_the_week_of_the_new_work(portal, desk_week, sessions):
+    form = {"engineer": desk_week["engineer"], "kind": "task", "title": "Написать отчёт",
+            "starts": "2027-03-10T09:00", "ends": "2027-03-10T10:00",
+            "csrf_token": csrf_of(portal, "/planning")}  # fmt: skip
+    made = portal.post("/planning", data=form, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"].endswith("?week=2027-03-10")
+    with sessions() as s:
+        (task,) = [
+            w for w in service.list_work(s, _demo(s, "admin@demo.spravka")[1]) if w.kind == "task"
+        ]
+        assert task.starts_at == datetime(2027, 3, 10, 6, tzinfo=UTC)
+
+
+def test_a_clash_from_the_form_names_the_work_in_the_way_and_keeps_what_was_typed(
+    portal, desk_week
+):
+    form = {"engineer": desk_week["engineer"], "kind": "visit", "title": "Второй выезд",
+            "starts": "2027-03-01T11:00", "ends": "2027-03-01T13:00",
+            "csrf_token": csrf_of(portal, "/planning")}  # fmt: skip
+    refused = portal.post("/planning", data=form)
+    assert refused.status_code == 409 and refused.template.name == "planning/week.html"
+    assert refused.context["clash"].work.id == desk_week["visit"]
+    assert "Replace the drum" in refused.text and "Второй выезд" in refused.text
+
+
+def test_an_invalid_form_marks_the_fields_and_keeps_what_was_typed(portal, desk_week):
+    form = {"engineer": desk_week["engineer"], "kind": "visit", "title": "Наоборот",
+            "starts": "2027-03-01T15:00", "ends": "2027-03-01T14:00", "ticket": "no such",
+            "csrf_token": csrf_of(portal, "/planning")}  # fmt: skip
+    refused = portal.post("/planning", data=form)
+    assert refused.status_code == 422 and refused.context["errors"] == {"ends"}
+    assert refused.context["fields"]["title"] == "Наоборот"
+    garbled = portal.post("/planning", data=form | {"starts": "завтра", "ends": "потом"})
+    assert garbled.status_code == 422 and garbled.context["errors"] == {"starts", "ends"}
+
+
+def test_the_client_sees_the_visit_on_their_ticket_page(app, desk_week):
+    with TestClient(app, headers={"Accept-Language": "ru"}) as browser:
+        login(browser, "client@demo.spravka", "demo-client-pass")
+        page = browser.get(f"/tickets/{desk_week['ticket']}")
+    (visit,) = page.context["visits"]
+    assert visit.engineer == "Егор Инженеров" and visit.starts_at.hour == 10
+    assert "Запланированные выезды" in page.text and "10:00" in page.text
+    assert "Replace the drum" not in page.text  # the desk's title and notes stay inside
+
+
+def test_the_calendar_runs_the_same_statements_for_few_and_many_items(
+    portal, desk_week, sessions, engine
+):
+    def statements() -> int:
+        seen = []
+
+        def count(_conn, _cursor, statement, *_):
+            if not threading.current_thread().name.startswith("spravka-"):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert portal.get("/planning", params={"week": "2027-03-01"}).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    few = statements()
+    with sessions.begin() as s:
+        _, dispatcher = _demo(s, "dispatcher@demo.spravka")
+        client = _demo(s, "client@demo.spravka")[1]
+        for day in range(7):
+            for hour in (9, 12):
+                ticket = _ticket(s, client)
+                engineer = make_user(s, ["engineer"], password=None)
+                plan(s, dispatcher, **work(engineer.id, at(hour, day=day), ticket=ticket.number))
+    assert statements() == few
