@@ -239,7 +239,8 @@ def test_the_api_plans_reads_edits_and_cancels_work(client, api_people):
     assert stale.headers["content-type"].startswith("application/problem+json")
     assert client.get(url, headers=dispatcher).json()["title"] == "Install two routers"
     assert client.patch(url, json={"title": "No version"}, headers=dispatcher).status_code == 428
-    assert client.delete(url, headers=dispatcher).status_code == 204
+    assert client.delete(url, headers=dispatcher | {"If-Match": '"1"'}).status_code == 409
+    assert client.delete(url, headers=dispatcher | {"If-Match": '"2"'}).status_code == 204
     assert client.get(url, headers=dispatcher).status_code == 404
 
 
