@@ -106,6 +106,30 @@ def test_moving_work_onto_a_busy_hour_is_a_clash_but_moving_within_its_own_is_no
         service.update(session, dispatcher, later.id, {"starts_at": at(8)}, 2)
 
 
+def test_two_planners_booking_the_same_hour_at_once_cannot_both_succeed(sessions):
+    with sessions.begin() as s:
+        engineer = make_user(s, ["engineer"], password=None).id
+        dispatcher = viewer_for(s, make_user(s, ["dispatcher"], password=None))
+    outcome = {}
+
+    def second_planner():
+        try:
+            with sessions.begin() as s:
+                plan(s, dispatcher, **work(engineer, at(8), title="Second"))
+            outcome["second"] = "planned"
+        except Clash:
+            outcome["second"] = "clash"
+
+    with sessions.begin() as first:
+        plan(first, dispatcher, **work(engineer, at(7), title="First"))
+        racer = threading.Thread(target=second_planner)
+        racer.start()
+        racer.join(0.5)  # it waits for the first booking to commit
+        assert racer.is_alive()
+    racer.join(10)
+    assert outcome == {"second": "clash"}
+
+
 @pytest.mark.parametrize(
     ("role", "for_whom", "allowed"),
     [

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import Select, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import Viewer
@@ -230,9 +231,10 @@ def _clash(session: Session, data: PlannedWorkIn, work_id: int | None) -> Planne
     if not kinds:
         return None
     # Planning for one engineer waits for any other planning for them to commit, so two
-    # bookings of the same hour cannot both pass this check (PostgreSQL; SQLite runs one
-    # writer at a time and ignores the lock).
-    session.execute(select(User.id).where(User.id == data.engineer_id).with_for_update())
+    # bookings of the same hour cannot both pass this check. A write, not SELECT FOR UPDATE:
+    # SQLite ignores that, but a write takes its database lock before the check reads.
+    lock = sql_update(User).where(User.id == data.engineer_id).values(is_active=User.is_active)
+    session.execute(lock.execution_options(synchronize_session=False))
     query: Select = select(PlannedWork).where(
         PlannedWork.engineer_id == data.engineer_id,
         PlannedWork.kind.in_(kinds),
