@@ -11,7 +11,7 @@ from kb_service.hostile_input import DB_INT_MAX
 from portal.deps import PageDep
 from portal.templating import render
 from tickets import desk, service, workflow
-from tickets.planning.service import visits_for_ticket
+from tickets.planning.visits import visits_for_ticket
 from tickets.storage import AttachmentStore
 
 router = APIRouter()

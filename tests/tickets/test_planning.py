@@ -18,7 +18,7 @@ from tests.builders import auth, make_token, make_user
 from tests.portal.conftest import csrf_of, login
 from tickets import desk
 from tickets.models import SupportGroup
-from tickets.planning import service, weeks
+from tickets.planning import service, visits, weeks
 from tickets.planning.service import Clash
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -202,11 +202,11 @@ def test_the_client_sees_the_visits_on_their_own_ticket_only(session, people):
     plan(session, viewers["dispatcher"], **work(engineer, at(7), ticket=mine.number))
     plan(session, viewers["dispatcher"], **work(engineer, at(12), kind="task", ticket=mine.number))
     plan(session, viewers["dispatcher"], **work(engineer, at(7, day=1), ticket=theirs.number))
-    (visit,) = service.visits_for_ticket(session, viewers["client"], mine.id)
+    (visit,) = visits.visits_for_ticket(session, viewers["client"], mine.id)
     assert visit.engineer == users["engineer"].name
     assert (visit.starts_at.hour, visit.starts_at.tzinfo) == (10, MOSCOW)
-    assert service.visits_for_ticket(session, viewers["client"], theirs.id) == []
-    assert len(service.visits_for_ticket(session, viewers["editor"], theirs.id)) == 1
+    assert visits.visits_for_ticket(session, viewers["client"], theirs.id) == []
+    assert len(visits.visits_for_ticket(session, viewers["editor"], theirs.id)) == 1
 
 
 def test_a_week_puts_each_item_on_the_days_it_covers_in_the_desks_zone():

@@ -6,7 +6,6 @@ overlap another visit or an absence (and an absence may not be put over a visit)
 done at the desk between other things and overlap anything.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,7 @@ from kb_service.access import Viewer
 from kb_service.accounts.models import User, UserRole
 from kb_service.db import utcnow
 from kb_service.errors import Conflict, Forbidden, Invalid, NotFound
-from tickets import desk, workflow
+from tickets import workflow
 from tickets.contracts.models import DEFAULT, Calendar, ServiceContract
 from tickets.models import SupportGroup, Ticket, support_group_member
 from tickets.planning import weeks
@@ -175,32 +174,6 @@ def remove(
         _check_version(work, expected_version)
     session.delete(work)
     session.flush()
-
-
-@dataclass(frozen=True)
-class Visit:
-    """A visit as the client sees it: when (in the desk's zone) and who comes."""
-
-    starts_at: datetime
-    ends_at: datetime
-    engineer: str
-
-
-def visits_for_ticket(session: Session, viewer: Viewer, ticket_id: int) -> list[Visit]:
-    """The visits planned on a ticket the viewer may see (none on any other ticket)."""
-    query = (
-        select(PlannedWork)
-        .join(Ticket, PlannedWork.ticket_id == Ticket.id)
-        .where(Ticket.id == ticket_id, desk.ticket_filter(viewer), PlannedWork.kind == VISIT)
-        .options(selectinload(PlannedWork.engineer))
-        .order_by(PlannedWork.starts_at)
-    )
-    found = list(session.scalars(query))
-    zone = desk_zone(session) if found else None
-    return [
-        Visit(w.starts_at.astimezone(zone), w.ends_at.astimezone(zone), w.engineer.name)
-        for w in found
-    ]
 
 
 def validated(fields: dict) -> PlannedWorkIn:
