@@ -42,6 +42,7 @@ from portal.views import (
     console_mail,
     home,
     notification_settings,
+    planning,
     products,
     search,
     ticket_links,
@@ -53,6 +54,7 @@ from tickets.contracts.api import router as contracts_router
 from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
+from tickets.planning.api import router as planning_router
 from tickets.teams import router as teams_router
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(cookie_callers_need_csrf)])
     for router in (
         articles_router, catalogue_router, accounts_router, search_router, tickets_router,
-        teams_router, contracts_router,
+        teams_router, contracts_router, planning_router,
     ):  # fmt: skip
         api.include_router(router)
     api.include_router(intake_router)
@@ -110,7 +112,7 @@ def _document_problems(app: FastAPI) -> None:
 
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
-    pages = (home, search, articles, products, ask, account, tickets, console)
+    pages = (home, search, articles, products, ask, account, tickets, console, planning)
     for module in (*pages, ticket_links, notification_settings, console_mail):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]

@@ -6,12 +6,12 @@ categories ("one", "few", "many", "other") to patterns.
 """
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 
 LANGUAGES = ("ru", "en")
 DEFAULT = "ru"
@@ -63,6 +63,15 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in self.messages
+
+    # Above `date` and `datetime`: those methods hide the types in the class body.
+    def time(self, value: datetime | None) -> str:
+        """The wall-clock time of an aware datetime, in its own zone ("14:30", "2:30 PM")."""
+        return format_time(value, "short", tzinfo=value.tzinfo, locale=self.locale) if value else ""
+
+    def day(self, value: date | None) -> str:
+        """A day with its weekday ("понедельник, 1 марта", "Monday, March 1")."""
+        return format_date(value, "EEEE, d MMMM", locale=self.locale) if value else ""
 
     def date(self, value: datetime | None) -> str:
         return format_date(value, "long", locale=self.locale) if value else ""

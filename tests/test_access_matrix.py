@@ -68,6 +68,8 @@ class Probe:
     body: Callable[[World, str], dict] | None = None
     portal: bool = False
     ends_sessions: bool = False  # the callers sign in again afterwards
+    # Run before each caller's request, for a probe that uses up what it acts on (a deletion).
+    before: Callable[[World, str], None] | None = None
 
 
 def _json(payload: Callable[[World, str], dict]):
@@ -134,6 +136,32 @@ def _contract(world, actor):
         "calendar_id": world.ids["calendar"],
         "terms": terms,
     }
+
+
+def _visit(world, title: str, start: str, end: str) -> dict:
+    engineer = world.ids["engineer_id"]
+    return {"engineer_id": engineer, "kind": "visit", "title": title, "starts_at": start,
+            "ends_at": end}  # fmt: skip
+
+
+def _planned_work(world, actor):
+    """A visit of the engineer's, at an hour of its own for each caller (visits may not clash)."""
+    hour = 6 + ACTORS.index(actor)
+    return _visit(world, f"By {actor}", f"2027-03-01T{hour:02}:00Z", f"2027-03-01T{hour:02}:30Z")
+
+
+def _planning_form(world, actor):
+    hour = 6 + ACTORS.index(actor)
+    return {"engineer": world.ids["engineer_id"], "kind": "visit", "title": f"By {actor}",
+            "starts": f"2027-03-02T{hour:02}:00", "ends": f"2027-03-02T{hour:02}:30"}  # fmt: skip
+
+
+def _doomed_work(world, actor):
+    """Fresh planned work for each caller to try to delete."""
+    task = _visit(world, "Doomed", "2027-03-03T06:00Z", "2027-03-03T06:30Z") | {"kind": "task"}
+    made = world.api["admin"].post("/api/v1/planned-work", json=task)
+    assert made.status_code == 201, made.text
+    world.ids["doomed_work"] = made.json()["id"]
 
 
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
@@ -358,6 +386,10 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
         ),
     ],  # fmt: skip
     ("GET", "/console"): [Probe("GET", "/console", STAFF, portal=True)],
+    ("GET", "/planning"): [Probe("GET", "/planning", STAFF, portal=True)],
+    ("POST", "/planning"): [
+        Probe("POST", "/planning", DISPATCH | {"engineer"}, _form(_planning_form), portal=True),
+    ],
     # The service desk's API.
     ("GET", "/api/v1/tickets"): [Probe("GET", "/api/v1/tickets", SIGNED_IN)],
     ("POST", "/api/v1/tickets"): [Probe("POST", "/api/v1/tickets", SIGNED_IN, _json(_api_ticket))],
@@ -430,6 +462,30 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _json(lambda w, a: {"slug": _slug(a), "name_ru": a, "name_en": a}),
         ),
     ],  # fmt: skip
+    # Staff read plans; dispatchers, managers and admins plan for anyone, engineers their own.
+    ("GET", "/api/v1/planned-work"): [Probe("GET", "/api/v1/planned-work", STAFF)],
+    ("POST", "/api/v1/planned-work"): [
+        Probe("POST", "/api/v1/planned-work", DISPATCH | {"engineer"}, _json(_planned_work)),
+    ],
+    ("GET", "/api/v1/planned-work/{work_id}"): [
+        Probe("GET", "/api/v1/planned-work/{engineers_work}", STAFF),
+    ],
+    ("PATCH", "/api/v1/planned-work/{work_id}"): [
+        Probe(
+            "PATCH",
+            "/api/v1/planned-work/{engineers_work}",
+            DISPATCH | {"engineer"},
+            _patch(lambda w, a: {"title": f"Renamed by {a}"}),
+        ),
+    ],
+    ("DELETE", "/api/v1/planned-work/{work_id}"): [
+        Probe(
+            "DELETE",
+            "/api/v1/planned-work/{doomed_work}",
+            DISPATCH | {"engineer"},
+            before=_doomed_work,
+        ),
+    ],
     ("GET", "/api/v1/intake/quarantine"): [Probe("GET", "/api/v1/intake/quarantine", ADMINS)],
     ("POST", "/api/v1/intake/quarantine/{inbound_id}/retry"): [
         Probe("POST", "/api/v1/intake/quarantine/{quarantined}/retry", ADMINS),
@@ -612,6 +668,11 @@ def _searches_and_tickets(world: World, probe: TestClient) -> None:
     page = client.get(f"/tickets/{world.ids['client_ticket']}").text
     world.ids["attachment"] = re.search(r"/attachments/(\d+)", page).group(1)
     world.ids["foreign_ask"] = TOKEN_ASK.search(probe.get("/ask").text).group(1)
+    visit = _visit(world, "Seeded", "2027-03-01T20:00Z", "2027-03-01T21:00Z")
+    visit["ticket"] = world.ids["client_ticket"]
+    made = world.api["admin"].post("/api/v1/planned-work", json=visit)
+    assert made.status_code == 201, made.text
+    world.ids["engineers_work"] = made.json()["id"]
 
 
 def test_every_route_has_a_row_and_every_row_a_route(app):
@@ -637,9 +698,11 @@ def _denied(response, probe: Probe) -> bool:
 def test_access_matrix(world, key):
     failures = []
     for probe in ROUTES[key]:
-        url = probe.url.format(**{k: v for k, v in world.ids.items() if k != "tokens"})
-        world.ids["patching"] = url
         for actor in ACTORS:
+            if probe.before:
+                probe.before(world, actor)
+            url = probe.url.format(**{k: v for k, v in world.ids.items() if k != "tokens"})
+            world.ids["patching"] = url
             client = (world.portal if probe.portal else world.api)[actor]
             kwargs = probe.body(world, actor) if probe.body else {}
             response = client.request(probe.method, url, **kwargs)

@@ -353,3 +353,4 @@ class AskSuggestion(Base):
 from tickets.contracts import models as _contracts  # noqa: E402,F401
 from tickets.intake import models as _intake  # noqa: E402,F401
 from tickets.notifications import models as _notifications  # noqa: E402,F401
+from tickets.planning import models as _planning  # noqa: E402,F401

@@ -24,7 +24,7 @@ def test_an_index_built_at_position_zero_is_no_longer_new(tmp_path: Path) -> Non
     # A database filled in bulk has documents but no outbox events: rebuilt once, not at
     # every start.
     index = SearchIndex(tmp_path / "bulk")
-    index.rebuild([make_doc("a")], position=0)
+    index.rebuild([make_doc("a", "Printer")], position=0)
     assert index.position == 0 and not index.is_new
     assert not SearchIndex(tmp_path / "bulk").is_new
 
