@@ -14,6 +14,7 @@ from kb_service.app import create_app, migrate_schema
 from kb_service.config import Settings
 from kb_service.db import Base, make_engine, make_sessionmaker
 from tickets.contracts.models import DEFAULT, Calendar, CalendarDay, ServiceContract
+from tickets.models import SEEDED_CATEGORIES, TicketCategory
 
 # The rows the migrations put in, which a fresh installation has and the tests keep.
 MIGRATED = {
@@ -23,6 +24,7 @@ MIGRATED = {
         select(Calendar.id).where(Calendar.name == DEFAULT)
     ),
     ServiceContract.__table__: ServiceContract.organisation_id.is_(None),
+    TicketCategory.__table__: TicketCategory.slug.in_(SEEDED_CATEGORIES),
 }
 
 

@@ -196,6 +196,10 @@ class TicketEvent(Base):
     actor: Mapped[User | None] = relationship(lazy="raise")
 
 
+# The categories migration t0002 gives a fresh desk (editable through the API).
+SEEDED_CATEGORIES = ("fault", "question", "service-request", "complaint")
+
+
 class TicketCategory(Base):
     """What kind of request it is (a fault, a question, a request for a visit, ...)."""
 

@@ -245,3 +245,14 @@ def test_staff_find_tickets_by_words_of_their_conversation(client, desk_people):
         "/api/v1/tickets", params={"q": "dhcp"}, headers=auth(tokens["client"])
     )
     assert client_search.status_code == 403
+
+
+def test_a_fresh_desk_classifies_by_the_categories_its_migrations_made(client, desk_people):
+    tokens, _ = desk_people
+    categories = client.get("/api/v1/ticket-categories", headers=auth(tokens["dispatcher"]))
+    assert {c["slug"] for c in categories.json()} == {
+        "fault", "question", "service-request", "complaint"
+    }  # fmt: skip
+    number = _open(client, tokens)
+    sorted_ = _act(client, tokens["dispatcher"], number, "classify", category="fault")
+    assert sorted_.json()["category"] == "fault"

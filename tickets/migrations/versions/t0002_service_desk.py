@@ -46,6 +46,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_category')),
     sa.UniqueConstraint('slug', name=op.f('uq_ticket_category_slug'))
     )
+    # A fresh desk can classify from its first request; the categories are editable.
+    op.bulk_insert(
+        sa.table('ticket_category', sa.column('slug'), sa.column('name_ru'), sa.column('name_en')),
+        [
+            {'slug': 'fault', 'name_ru': 'Неисправность', 'name_en': 'Fault'},
+            {'slug': 'question', 'name_ru': 'Вопрос', 'name_en': 'Question'},
+            {'slug': 'service-request', 'name_ru': 'Заявка на обслуживание', 'name_en': 'Service request'},
+            {'slug': 'complaint', 'name_ru': 'Жалоба', 'name_en': 'Complaint'},
+        ],
+    )
     op.create_table('support_group_member',
     sa.Column('group_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
