@@ -34,7 +34,8 @@ from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
-from portal.views import account, articles, ask, console, home, products, search, tickets
+from portal.views import account, articles, ask, home, products, search, tickets
+from portal.views.console import new_ticket, overview, queue, ticket
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 
@@ -89,7 +90,9 @@ def _document_problems(app: FastAPI) -> None:
 
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
-    for module in (home, search, articles, products, ask, account, tickets, console):
+    portal = (home, search, articles, products, ask, account, tickets)
+    console = (queue, ticket, new_ticket, overview)
+    for module in portal + console:
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )

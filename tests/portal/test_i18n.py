@@ -8,9 +8,24 @@ from pathlib import Path
 import pytest
 
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
+from tickets import clocks, queues, workflow
+from tickets.models import CHANNELS, PRIORITIES
 
 TEMPLATES = Path(__file__).parents[2] / "portal" / "templates"
 KEY_RE = re.compile(r"""_(?:\.plural)?\(\s*["']([^"']+)["']""")
+# The console's words for the desk's own values (tickets.queues, clocks, workflow, models).
+CONSOLE = {
+    "view": queues.VIEWS,
+    "sort": queues.SORTS,
+    "priority": PRIORITIES,
+    "channel": CHANNELS,
+    "clock": clocks.STATES,
+    "clock_name": ("response", "resolution"),
+    "action": (*workflow.MOVES, "create"),
+    "field": ("status", "priority", "assignee_id", "group_id", "category_id", "product_id",
+              "organisation_id", "escalation", "solution_sent"),
+    "problem": ("invalid", "conflict", "stale"),
+}  # fmt: skip
 # Keys built in templates from a prefix and a value: every expansion must exist.
 ERROR_KINDS = ("csrf", "400", "403", "404", "405", "409", "413", "422", "429", "500")
 DYNAMIC = {
@@ -18,6 +33,7 @@ DYNAMIC = {
     "language.switch_to.": [f"language.switch_to.{code}" for code in LANGUAGES],
     "language.name.": [f"language.name.{code}" for code in LANGUAGES],
     "status.": [f"status.{s}" for s in ("new", "open", "waiting", "resolved", "closed")],
+    **{f"{prefix}.": [f"{prefix}.{v}" for v in values] for prefix, values in CONSOLE.items()},
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}
 

@@ -1,15 +1,58 @@
-"""The staff console's first page: the desk's newest tickets with their trails one click away."""
+"""The console's queues: views of the desk in a sidebar, filters, sorting and ticket search."""
 
-from fastapi import APIRouter
+from dataclasses import dataclass
+from typing import Annotated
 
-from portal.deps import PageDep
+from fastapi import APIRouter, Query
+
+from kb_service.db import utcnow
+from kb_service.hostile_input import DB_INT_MAX
+from portal.deps import Page, PageDep
 from portal.templating import render
-from tickets import queues
+from tickets import handling, queues
+from tickets.clocks import Clock, nearest
+from tickets.models import PRIORITIES
+from tickets.workflow import STATUSES
 
 router = APIRouter()
+Id = Annotated[int | None, Query(ge=1, le=DB_INT_MAX)]
+Short = Annotated[str, Query(max_length=64)]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    queue: queues.Queue
+    filters: queues.Filters
+    sort: str
+    choices: handling.Choices
+    due: dict[int, Clock]  # the nearest SLA clock of each row
+    views: tuple[str, ...] = queues.VIEWS
+    sorts: tuple[str, ...] = queues.SORTS
+    statuses: tuple[str, ...] = STATUSES
+    priorities: tuple[str, ...] = PRIORITIES
 
 
 @router.get("/console", name="portal.console")
-def index(page: PageDep):
-    tickets = queues.recent(page.db, page.viewer)
-    return render(page.request, "console/index.html", tickets=tickets)
+def index(
+    page: PageDep,
+    view: Short = "unassigned",
+    q: Annotated[str, Query(max_length=200)] = "",
+    status: Short = "",
+    priority: Short = "",
+    group: Id = None,
+    assignee: Id = None,
+    category: Short = "",
+    sort: Short = "due",
+    page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+):
+    filters = queues.Filters(q, status, priority, group, assignee, category)
+    shown = queue_page(page, view, filters, sort, page_number)
+    return render(page.request, "console/queue.html", console=shown)
+
+
+def queue_page(page: Page, view: str, filters: queues.Filters, sort: str, number: int):
+    """One page of a view, the sidebar's counts and what the filters offer."""
+    now = utcnow()
+    shown = queues.queue(page.db, page.viewer, view, filters, sort, number, queues.Clock.at(now))
+    due = {ticket.id: nearest(ticket, now) for ticket in shown.rows}
+    return QueuePage(shown, filters, sort, handling.choices(page.db), due)
