@@ -30,6 +30,9 @@ CURATORS = frozenset({"editor", "manager", "admin"})
 WRITERS = CURATORS | {"engineer"}
 ADMINS = frozenset({"admin"})
 CLIENTS = frozenset({"client", "other_client"})
+# The desk's roles of tickets.workflow: who sorts and hands out, and who works tickets.
+DISPATCH = frozenset({"dispatcher", "manager", "admin"})
+WORKERS = DISPATCH | {"engineer"}
 PASSWORD = "correct horse"
 DENIED = {401, 403, 404}
 
@@ -282,7 +285,26 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
         ),
     ],  # fmt: skip
     ("GET", "/console"): [Probe("GET", "/console", STAFF, portal=True)],
-}
+    ("GET", "/console/tickets/{number}"): [
+        Probe("GET", "/console/tickets/{client_ticket}", STAFF, portal=True),
+    ],
+    ("POST", "/console/tickets/{number}/{action}"): [
+        # As the workflow says: every staff role may note, the desk answers, dispatch sorts.
+        Probe("POST", "/console/tickets/{client_ticket}/note", STAFF,
+              _form(lambda w, a: {"body": f"Note by {a}"}), portal=True),
+        Probe("POST", "/console/tickets/{client_ticket}/answer", WORKERS,
+              _form(lambda w, a: {"body": f"Reply by {a}"}), portal=True),
+        Probe("POST", "/console/tickets/{client_ticket}/classify", DISPATCH,
+              _form(lambda w, a: {"priority": "high"}), portal=True),
+    ],
+    ("GET", "/console/new"): [Probe("GET", "/console/new?q=client", WORKERS, portal=True)],
+    ("POST", "/console/new"): [
+        Probe("POST", "/console/new", WORKERS, _form(lambda w, a: {
+            "email": "caller@example.test", "subject": "Phoned in", "body": "By phone."}),
+              portal=True),
+    ],
+    ("GET", "/console/overview"): [Probe("GET", "/console/overview", DISPATCH, portal=True)],
+}  # fmt: skip
 
 
 def routes(app) -> set[tuple[str, str]]:

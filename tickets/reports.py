@@ -55,9 +55,7 @@ def overview(session: Session, viewer: Viewer, clock: Clock) -> Overview:
     by_person = _counts(session, viewer, clock, Ticket.assignee_id)
     groups = session.scalars(select(SupportGroup).order_by(SupportGroup.tier, SupportGroup.name))
     names = dict(
-        session.execute(select(User.id, User.name).where(User.id.in_(list(by_person))))
-        .tuples()
-        .all()
+        session.execute(select(User.id, User.name).where(User.id.in_(list(by_person)))).all()
     )
     totals = {m: sum(c[m] for c in by_group.values()) for m in MEASURES}
     return Overview(

@@ -93,7 +93,7 @@ def summary(session: Session, trail: dict) -> Trail:
     unknown = {s["clicked"] for s in trail.get("searches", []) if s.get("clicked")} - set(titles)
     if unknown:
         query = select(Article.id, Article.title).where(Article.id.in_(sorted(unknown)))
-        titles |= dict(session.execute(query).tuples().all())
+        titles |= dict(session.execute(query).all())
     return Trail(
         searches=_searches(trail.get("searches", []), titles),
         viewed=list(
