@@ -147,7 +147,7 @@ def test_a_staff_session_reaches_the_console_and_a_client_does_not(sessions, app
     with TestClient(app) as staff, TestClient(app) as client:
         login(staff, "eng@x.test", "correct horse")
         login(client, "cli@x.test", "correct horse")
-        assert staff.get("/console").template.name == "console/index.html"
+        assert staff.get("/console").template.name == "console/queue.html"
         assert client.get("/console").status_code == 403
 
 
