@@ -67,7 +67,7 @@ def load_desk_demo(session: Session, now: datetime | None = None) -> None:
         session.add(TicketCategory(slug=slug, name_ru=name_ru, name_en=name_en))
     session.flush()
     for story in STORIES:
-        story(session, cast, now)
+        _play(session, cast, now, story)
 
 
 def _cast(session: Session) -> Cast:
@@ -104,6 +104,7 @@ def _open(session, cast: Cast, at: datetime, subject: str, body: str, **fields) 
     fields.setdefault("requester_id", cast.client.id)
     fields.setdefault("requester_email", cast.client.email)
     fields.setdefault("channel", "portal")
+    fields.setdefault("organisation_id", cast.client.organisation_id)
     ticket = desk.open_ticket(session, desk.NewTicket(subject, body, **fields), now=at)
     if ticket.response_due_at is None and ticket.resolution_due_at is None:
         respond, resolve = FALLBACK_HOURS[ticket.priority]
@@ -116,227 +117,191 @@ def _client(ticket: Ticket) -> desk.Actor:
     return desk.Actor(ticket.requester_id, frozenset({desk.workflow.REQUESTER}), "client")
 
 
-def _new_from_portal(session, cast: Cast, now: datetime) -> None:
-    _open(
-        session,
-        cast,
-        now - timedelta(minutes=40),
-        "Принтер LP-2040 печатает полосами",
-        "После замены картриджа на каждой странице вертикальная серая полоса слева.",
-    )
+def _play(session, cast: Cast, now: datetime, story: dict) -> None:
+    """Open the story's ticket and take its steps, each some minutes after the opening."""
+    at = now - timedelta(hours=story["hours_ago"])
+    fields = dict(story.get("fields", {}))
+    if fields.pop("by_dispatcher", False):
+        fields["created_by_id"] = cast.dispatcher.user_id
+    ticket = _open(session, cast, at, story["subject"], story["body"], **fields)
+    for minutes, who, action, args in story.get("steps", ()):
+        actor = _client(ticket) if who == "client" else getattr(cast, who)
+        STEPS[action](session, cast, actor, ticket, args, at + timedelta(minutes=minutes), now)
 
 
-def _new_by_phone(session, cast: Cast, now: datetime) -> None:
-    _open(
-        session,
-        cast,
-        now - timedelta(hours=2),
-        "Нет интернета в бухгалтерии",
-        "Звонок: с утра у трёх компьютеров бухгалтерии нет доступа в интернет, у остальных есть.",
-        channel="phone",
-        requester_id=None,
-        requester_email="i.petrov@alfa-uchet.example",
-        requester_name="Игорь Петров",
-        requester_phone="+7 495 123-45-67",
-        organisation_id=cast.client.organisation_id,
-        priority="high",
-        created_by_id=cast.dispatcher.user_id,
-    )
+STEPS = {
+    "classify": lambda s, c, a, t, args, at, now: desk.classify(
+        s, a, t, desk.Classification(**args), now=at
+    ),
+    "assign": lambda s, c, a, t, args, at, now: desk.assign(
+        s, a, t, _user(c, args.get("to")), c.groups[args["group"]].id, now=at
+    ),
+    "take": lambda s, c, a, t, args, at, now: desk.take(s, a, t, now=at),
+    "answer": lambda s, c, a, t, args, at, now: desk.answer(
+        s, a, t, args["text"], wait=args.get("wait", False), now=at
+    ),
+    "note": lambda s, c, a, t, args, at, now: desk.note(s, a, t, args["text"], now=at),
+    "escalate": lambda s, c, a, t, args, at, now: desk.escalate(
+        s, a, t, args["reason"], _user(c, args["to"]), c.groups[args["group"]].id, now=at
+    ),
+    "escalate_outside": lambda s, c, a, t, args, at, now: desk.escalate_outside(
+        s,
+        a,
+        t,
+        c.outside[args["firm"]].id,
+        args["reason"],
+        args["reference"],
+        now + timedelta(days=args["promised_in_days"]),
+        now=at,
+    ),  # fmt: skip
+    "resolve": lambda s, c, a, t, args, at, now: desk.resolve(s, a, t, args["text"], now=at),
+    "confirm": lambda s, c, a, t, args, at, now: desk.confirm(s, a, t, now=at),
+}
 
 
-def _being_worked(session, cast: Cast, now: datetime) -> None:
-    at = now - timedelta(hours=5)
-    ticket = _open(
-        session,
-        cast,
-        at,
-        "Ошибка лицензии ACC-PRO после обновления",
-        "После обновления до 5.2 программа пишет «Лицензия не найдена» на всех местах.",
-    )
-    c = desk.Classification(priority="high", category="licence", product="ACC-PRO")
-    desk.classify(session, cast.dispatcher, ticket, c, now=at + timedelta(minutes=10))
-    group = cast.groups["Первая линия"].id
-    desk.assign(
-        session,
-        cast.dispatcher,
-        ticket,
-        cast.engineer.user_id,
-        group,
-        now=at + timedelta(minutes=12),
-    )
-    desk.answer(
-        session,
-        cast.engineer,
-        ticket,
-        "Проверяем ваш лицензионный ключ, скоро вернёмся с ответом.",
-        now=at + timedelta(minutes=30),
-    )
-    desk.note(
-        session,
-        cast.engineer,
-        ticket,
-        "Похоже на известную проблему 5.2: сервер лицензий не перезапущен после обновления.",
-        now=at + timedelta(minutes=35),
-    )
+def _user(cast: Cast, who: str | None) -> int | None:
+    return getattr(cast, who).user_id if who else None
 
 
-def _waiting_on_client(session, cast: Cast, now: datetime) -> None:
-    at = now - timedelta(days=1)
-    ticket = _open(
-        session,
-        cast,
-        at,
-        "Сканер сохраняет пустые страницы",
-        "SC-700 сохраняет PDF, но все страницы пустые.",
-    )
-    desk.classify(
-        session,
-        cast.dispatcher,
-        ticket,
-        desk.Classification(category="fault", product="SC-700"),
-        now=at + timedelta(minutes=5),
-    )
-    desk.take(session, cast.engineer, ticket, now=at + timedelta(minutes=20))
-    desk.answer(
-        session,
-        cast.engineer,
-        ticket,
-        "Пришлите, пожалуйста, версию драйвера и снимок окна настроек сканирования.",
-        wait=True,
-        now=at + timedelta(minutes=40),
-    )
-
-
-def _escalated_outside(session, cast: Cast, now: datetime) -> None:
-    at = now - timedelta(days=2)
-    ticket = _open(
-        session,
-        cast,
-        at,
-        "Маршрутизатор RT-500 перезагружается каждый час",
-        "С прошлой недели RT-500 сам перезагружается примерно раз в час.",
-        priority="high",
-    )
-    desk.classify(
-        session,
-        cast.dispatcher,
-        ticket,
-        desk.Classification(category="fault", product="RT-500"),
-        now=at + timedelta(minutes=5),
-    )
-    desk.assign(
-        session,
-        cast.dispatcher,
-        ticket,
-        cast.engineer.user_id,
-        cast.groups["Первая линия"].id,
-        now=at + timedelta(minutes=6),
-    )
-    desk.escalate(
-        session,
-        cast.engineer,
-        ticket,
-        "Нужен разбор журналов, это к сетевикам.",
-        to_user_id=cast.network.user_id,
-        to_group_id=cast.groups["Вторая линия"].id,
-        now=at + timedelta(hours=1),
-    )
-    desk.note(
-        session,
-        cast.network,
-        ticket,
-        "В журнале watchdog reset: похоже на дефект прошивки 2.4.1.",
-        now=at + timedelta(hours=3),
-    )
-    desk.escalate_outside(
-        session,
-        cast.network,
-        ticket,
-        cast.outside[0].id,
-        "Дефект прошивки, нужен патч производителя.",
-        reference="LS-48213",
-        promised_at=now + timedelta(days=4),
-        now=at + timedelta(hours=4),
-    )
-    desk.answer(
-        session,
-        cast.network,
-        ticket,
-        "Передали производителю, ждём исправленную прошивку.",
-        now=at + timedelta(hours=4, minutes=5),
-    )
-
-
-def _resolved(session, cast: Cast, now: datetime) -> None:
-    at = now - timedelta(days=3)
-    ticket = _open(
-        session,
-        cast,
-        at,
-        "Как добавить пользователя в ACC-PRO?",
-        "Пришёл новый бухгалтер, как дать ему доступ?",
-        priority="low",
-    )
-    desk.classify(
-        session,
-        cast.dispatcher,
-        ticket,
-        desk.Classification(category="question", product="ACC-PRO"),
-        now=at + timedelta(minutes=10),
-    )
-    desk.take(session, cast.engineer, ticket, now=at + timedelta(hours=1))
-    desk.resolve(
-        session,
-        cast.engineer,
-        ticket,
-        "Администрирование → Пользователи → Добавить, роль «Бухгалтер».",
-        now=at + timedelta(hours=2),
-    )
-
-
-def _closed(session, cast: Cast, now: datetime) -> None:
-    at = now - timedelta(days=6)
-    ticket = _open(
-        session, cast, at, "Не печатает по сети", "LP-2040 печатает по USB, по сети — нет."
-    )
-    desk.take(session, cast.engineer, ticket, now=at + timedelta(minutes=30))
-    desk.resolve(
-        session,
-        cast.engineer,
-        ticket,
-        "Принтер получил новый адрес по DHCP; закрепили адрес за ним.",
-        now=at + timedelta(hours=3),
-    )
-    desk.confirm(session, _client(ticket), ticket, now=at + timedelta(hours=5))
-
-
-def _breached(session, cast: Cast, now: datetime) -> None:
-    at = now - timedelta(hours=30)
-    ticket = _open(
-        session,
-        cast,
-        at,
-        "Проектор PJ-400 не видит ноутбук по HDMI",
-        "В переговорной проектор пишет «Нет сигнала», совещание завтра.",
-        priority="urgent",
-    )
-    desk.assign(
-        session,
-        cast.dispatcher,
-        ticket,
-        None,
-        cast.groups["Первая линия"].id,
-        now=at + timedelta(hours=2),
-    )
-
-
+PHONE_CALLER = {
+    "channel": "phone",
+    "requester_id": None,
+    "requester_email": "i.petrov@alfa-uchet.example",
+    "requester_name": "Игорь Петров",
+    "requester_phone": "+7 495 123-45-67",
+    "priority": "high",
+    "by_dispatcher": True,
+}
 STORIES = (
-    _new_from_portal,
-    _new_by_phone,
-    _being_worked,
-    _waiting_on_client,
-    _escalated_outside,
-    _resolved,
-    _closed,
-    _breached,
+    {
+        "hours_ago": 0.7,
+        "subject": "Принтер LP-2040 печатает полосами",
+        "body": "После замены картриджа на каждой странице вертикальная серая полоса слева.",
+    },
+    {
+        "hours_ago": 2,
+        "subject": "Нет интернета в бухгалтерии",
+        "body": "Звонок: с утра у трёх компьютеров бухгалтерии нет интернета, у остальных есть.",
+        "fields": PHONE_CALLER,
+    },
+    {
+        "hours_ago": 5,
+        "subject": "Ошибка лицензии ACC-PRO после обновления",
+        "body": "После обновления до 5.2 программа пишет «Лицензия не найдена» на всех местах.",
+        "steps": (
+            (
+                10,
+                "dispatcher",
+                "classify",
+                {"priority": "high", "category": "licence", "product": "ACC-PRO"},
+            ),
+            (12, "dispatcher", "assign", {"to": "engineer", "group": "Первая линия"}),
+            (30, "engineer", "answer", {"text": "Проверяем ваш ключ, скоро вернёмся с ответом."}),
+            (
+                35,
+                "engineer",
+                "note",
+                {"text": "Похоже на известную проблему 5.2: не перезапущен сервер лицензий."},
+            ),
+        ),
+    },
+    {
+        "hours_ago": 24,
+        "subject": "Сканер сохраняет пустые страницы",
+        "body": "SC-700 сохраняет PDF, но все страницы пустые.",
+        "steps": (
+            (5, "dispatcher", "classify", {"category": "fault", "product": "SC-700"}),
+            (20, "engineer", "take", {}),
+            (
+                40,
+                "engineer",
+                "answer",
+                {
+                    "wait": True,
+                    "text": "Пришлите, пожалуйста, версию драйвера и снимок настроек сканирования.",
+                },
+            ),
+        ),
+    },
+    {
+        "hours_ago": 48,
+        "subject": "Маршрутизатор RT-500 перезагружается каждый час",
+        "body": "С прошлой недели RT-500 сам перезагружается примерно раз в час.",
+        "fields": {"priority": "high"},
+        "steps": (
+            (5, "dispatcher", "classify", {"category": "fault", "product": "RT-500"}),
+            (6, "dispatcher", "assign", {"to": "engineer", "group": "Первая линия"}),
+            (
+                60,
+                "engineer",
+                "escalate",
+                {
+                    "to": "network",
+                    "group": "Вторая линия",
+                    "reason": "Нужен разбор журналов, это к сетевикам.",
+                },
+            ),
+            (
+                180,
+                "network",
+                "note",
+                {"text": "В журнале watchdog reset: похоже на дефект прошивки 2.4.1."},
+            ),
+            (
+                240,
+                "network",
+                "escalate_outside",
+                {
+                    "firm": 0,
+                    "reference": "LS-48213",
+                    "promised_in_days": 4,
+                    "reason": "Дефект прошивки, нужен патч производителя.",
+                },
+            ),
+            (
+                245,
+                "network",
+                "answer",
+                {"text": "Передали производителю, ждём исправленную прошивку."},
+            ),
+        ),
+    },
+    {
+        "hours_ago": 72,
+        "subject": "Как добавить пользователя в ACC-PRO?",
+        "body": "Пришёл новый бухгалтер, как дать ему доступ?",
+        "fields": {"priority": "low"},
+        "steps": (
+            (10, "dispatcher", "classify", {"category": "question", "product": "ACC-PRO"}),
+            (60, "engineer", "take", {}),
+            (
+                120,
+                "engineer",
+                "resolve",
+                {"text": "Администрирование → Пользователи → Добавить, роль «Бухгалтер»."},
+            ),
+        ),
+    },
+    {
+        "hours_ago": 144,
+        "subject": "Не печатает по сети",
+        "body": "LP-2040 печатает по USB, по сети — нет.",
+        "steps": (
+            (30, "engineer", "take", {}),
+            (
+                180,
+                "engineer",
+                "resolve",
+                {"text": "Принтер получил новый адрес по DHCP; закрепили адрес за ним."},
+            ),
+            (300, "client", "confirm", {}),
+        ),
+    },
+    {
+        "hours_ago": 30,
+        "subject": "Проектор PJ-400 не видит ноутбук по HDMI",
+        "body": "В переговорной проектор пишет «Нет сигнала», совещание завтра.",
+        "fields": {"priority": "urgent"},
+        "steps": ((120, "dispatcher", "assign", {"group": "Первая линия"}),),
+    },
 )

@@ -48,7 +48,7 @@ class Filters:
 
 
 @dataclass(frozen=True)
-class Clock:
+class Moment:
     """The moments the time-based views are measured from."""
 
     now: datetime
@@ -56,7 +56,7 @@ class Clock:
     day_ends: datetime
 
     @classmethod
-    def at(cls, now: datetime) -> "Clock":
+    def at(cls, now: datetime) -> "Moment":
         return cls(now, datetime.combine(now.date() + timedelta(days=1), time(), now.tzinfo))
 
 
@@ -80,13 +80,13 @@ def queue(
     filters: Filters,
     sort: str,
     page: int,
-    clock: Clock,
+    moment: Moment,
 ) -> Queue:
     """One page of a view with its total, and the counts of every view for the sidebar."""
     if not viewer.is_staff:
         raise Forbidden("only staff see the desk's queues")
     view = view if view in VIEWS else "open"
-    where = and_(view_condition(view, viewer, clock), filter_condition(filters))
+    where = and_(view_condition(view, viewer, moment), filter_condition(filters))
     total = session.scalar(select(func.count()).select_from(Ticket).where(where)) or 0
     rows = session.scalars(
         select(Ticket)
@@ -96,13 +96,13 @@ def queue(
         .limit(PER_PAGE)
         .offset((max(page, 1) - 1) * PER_PAGE)
     )
-    return Queue(view, list(rows), total, view_counts(session, viewer, clock), page)
+    return Queue(view, list(rows), total, view_counts(session, viewer, moment), page)
 
 
-def view_counts(session: Session, viewer: Viewer, clock: Clock) -> dict[str, int]:
+def view_counts(session: Session, viewer: Viewer, moment: Moment) -> dict[str, int]:
     """How many tickets each view holds, in one statement."""
     columns = [
-        func.coalesce(func.sum(case((view_condition(v, viewer, clock), 1), else_=0)), 0)
+        func.coalesce(func.sum(case((view_condition(v, viewer, moment), 1), else_=0)), 0)
         for v in VIEWS
     ]
     return dict(
@@ -118,7 +118,7 @@ def next_due() -> ColumnElement:
     )
 
 
-def view_condition(view: str, viewer: Viewer, clock: Clock) -> ColumnElement[bool]:
+def view_condition(view: str, viewer: Viewer, moment: Moment) -> ColumnElement[bool]:
     working = Ticket.status.in_(WORKING)
     # Waiting on the client pauses the clocks, so its deadlines are not due meanwhile.
     running = Ticket.status.in_(("new", "open"))
@@ -128,9 +128,9 @@ def view_condition(view: str, viewer: Viewer, clock: Clock) -> ColumnElement[boo
         "mine": and_(working, Ticket.assignee_id == viewer.user_id),
         "groups": and_(working, Ticket.group_id.in_(_my_groups(viewer))),
         "open": working,
-        "due_today": and_(running, due >= clock.now, due < clock.day_ends),
-        "breaching": and_(running, due >= clock.now, due < clock.now + SOON),
-        "breached": and_(working, breached(clock.now)),
+        "due_today": and_(running, due >= moment.now, due < moment.day_ends),
+        "breaching": and_(running, due >= moment.now, due < moment.now + SOON),
+        "breached": and_(working, breached(moment.now)),
         "vendor": and_(working, waiting_on_vendor()),
         "client": Ticket.status == "waiting",
     }

@@ -10,7 +10,7 @@ from kb_service.access import Viewer
 from kb_service.accounts.models import User
 from kb_service.errors import Forbidden
 from tickets.models import Escalation, SupportGroup, Ticket
-from tickets.queues import Clock, view_condition
+from tickets.queues import Moment, view_condition
 
 OVERSEERS = frozenset({"manager", "admin", "dispatcher"})
 # The columns of the overview, each a view of the queues.
@@ -47,12 +47,12 @@ class Overview:
     totals: dict[str, int]
 
 
-def overview(session: Session, viewer: Viewer, clock: Clock) -> Overview:
+def overview(session: Session, viewer: Viewer, moment: Moment) -> Overview:
     """Counts per group and per engineer, and the unanswered outside escalations."""
     if not viewer.has_any(OVERSEERS):
         raise Forbidden("the overview is for managers and dispatchers")
-    by_group = _counts(session, viewer, clock, Ticket.group_id)
-    by_person = _counts(session, viewer, clock, Ticket.assignee_id)
+    by_group = _counts(session, viewer, moment, Ticket.group_id)
+    by_person = _counts(session, viewer, moment, Ticket.assignee_id)
     groups = session.scalars(select(SupportGroup).order_by(SupportGroup.tier, SupportGroup.name))
     names = dict(
         session.execute(select(User.id, User.name).where(User.id.in_(list(by_person)))).all()
@@ -71,9 +71,9 @@ def overview(session: Session, viewer: Viewer, clock: Clock) -> Overview:
     )
 
 
-def _counts(session: Session, viewer: Viewer, clock: Clock, key) -> dict:
-    columns = [func.sum(case((view_condition(m, viewer, clock), 1), else_=0)) for m in MEASURES]
-    query = select(key, *columns).where(view_condition("open", viewer, clock)).group_by(key)
+def _counts(session: Session, viewer: Viewer, moment: Moment, key) -> dict:
+    columns = [func.sum(case((view_condition(m, viewer, moment), 1), else_=0)) for m in MEASURES]
+    query = select(key, *columns).where(view_condition("open", viewer, moment)).group_by(key)
     return {row[0]: dict(zip(MEASURES, row[1:], strict=True)) for row in session.execute(query)}
 
 

@@ -13,5 +13,5 @@ router = APIRouter()
 
 @router.get("/console/overview", name="portal.console_overview")
 def index(page: PageDep):
-    shown = reports.overview(page.db, page.viewer, queues.Clock.at(utcnow()))
+    shown = reports.overview(page.db, page.viewer, queues.Moment.at(utcnow()))
     return render(page.request, "console/overview.html", console=shown, measures=reports.MEASURES)

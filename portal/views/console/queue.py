@@ -53,6 +53,6 @@ def index(
 def queue_page(page: Page, view: str, filters: queues.Filters, sort: str, number: int):
     """One page of a view, the sidebar's counts and what the filters offer."""
     now = utcnow()
-    shown = queues.queue(page.db, page.viewer, view, filters, sort, number, queues.Clock.at(now))
+    shown = queues.queue(page.db, page.viewer, view, filters, sort, number, queues.Moment.at(now))
     due = {ticket.id: nearest(ticket, now) for ticket in shown.rows}
     return QueuePage(shown, filters, sort, handling.choices(page.db), due)

@@ -11,9 +11,10 @@ from kb_service.db import utcnow
 from kb_service.errors import Conflict, Forbidden, Invalid
 from portal.deps import Page, PageDep
 from portal.templating import render
-from tickets import desk, handling, trail, workflow
+from tickets import desk, handling, workflow
 from tickets.clocks import Clock, clocks
 from tickets.models import Ticket, TicketEvent, TicketMessage
+from tickets.trail import Trail, summary
 
 router = APIRouter()
 
@@ -25,7 +26,7 @@ class TicketPage:
     history: list[TicketEvent]
     actions: list[str]
     clocks: list[Clock]
-    trail: trail.Trail
+    trail: Trail
     choices: handling.Choices
     # Names for the ids a history entry changed (assignee_id -> {id: name}, ...).
     names: dict[str, dict]
@@ -81,7 +82,7 @@ def ticket_page(page: Page, number: str, **refusal) -> TicketPage:
             if a in handling.ACTIONS
         ],
         clocks=clocks(ticket, utcnow()),
-        trail=trail.summary(page.db, ticket.trail or {}),
+        trail=summary(page.db, ticket.trail or {}),
         choices=choices,
         names={
             "assignee_id": {u.id: u.name for u in choices.staff},
