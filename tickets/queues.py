@@ -189,11 +189,3 @@ def order(sort: str) -> list:
 
 def _my_groups(viewer: Viewer):
     return select(member.c.group_id).where(member.c.user_id == viewer.user_id)
-
-
-def recent(session: Session, viewer: Viewer, limit: int = 50) -> list[Ticket]:
-    """The newest tickets of the desk, for staff."""
-    if not viewer.is_staff:
-        raise Forbidden("only staff see the desk's tickets")
-    query = select(Ticket).options(*ROW_LOAD).order_by(Ticket.id.desc())
-    return list(session.scalars(query.limit(limit)))
