@@ -69,7 +69,7 @@ def tab(browser, server):
         page.fill("#login-email", f"{role}@demo.spravka")
         page.fill("#login-password", f"demo-{role}-pass")
         page.locator("form.form button[type=submit]").click()
-        page.wait_for_load_state()
+        page.wait_for_url(re.compile(r"/(console|tickets)$"))
         return page
 
     yield open_as
