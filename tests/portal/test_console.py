@@ -273,3 +273,9 @@ def test_the_trail_shows_article_titles_and_each_query_once_with_its_count(worke
     assert page.text.count("«принтер полосы»") == 1 and "2 раза" in page.text
     assert page.context["console"].trail.viewed == [("kb-0001", "Viewed title")]
     assert '/articles/kb-0001">Viewed title</a>' in page.text
+
+
+def test_a_visitor_is_asked_to_sign_in_and_comes_back_to_the_console(client):
+    response = client.get("/console/tickets/10001", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("/login?next=/console/tickets/10001")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from kb_service.db import utcnow
 from kb_service.hostile_input import DB_INT_MAX
-from portal.deps import Page, PageDep
+from portal.deps import Page, PageDep, sign_in_first
 from portal.templating import render
 from tickets import handling, queues
 from tickets.clocks import Clock, nearest
@@ -45,6 +45,8 @@ def index(
     sort: Short = "due",
     page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
 ):
+    if page.viewer.user_id is None:
+        return sign_in_first(page.request, "/console")
     filters = queues.Filters(q, status, priority, group, assignee, category)
     shown = queue_page(page, view, filters, sort, page_number)
     return render(page.request, "console/queue.html", console=shown)

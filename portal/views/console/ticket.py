@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from kb_service.db import utcnow
 from kb_service.errors import Conflict, Forbidden, Invalid
-from portal.deps import Page, PageDep
+from portal.deps import Page, PageDep, sign_in_first
 from portal.templating import render
 from tickets import desk, handling, workflow
 from tickets.clocks import Clock, clocks
@@ -38,6 +38,10 @@ class TicketPage:
 
 @router.get("/console/tickets/{number}", name="portal.console_ticket")
 def show(page: PageDep, number: str):
+    if page.viewer.user_id is None:
+        return sign_in_first(
+            page.request, f"/console/tickets/{number}" if number.isdigit() else "/console"
+        )
     return render(page.request, "console/ticket.html", console=ticket_page(page, number))
 
 
