@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm.exc import StaleDataError
 
 from kb_service.db import utcnow
 from kb_service.errors import Conflict, Forbidden, Invalid
@@ -60,13 +61,20 @@ def act_page(page: Page, number: str, action: str, form: handling.ActionForm):
     try:
         handling.act(page.db, page.viewer, number, action, form)
         return None
-    except (Invalid, Conflict) as exc:
+    except (Invalid, Conflict, StaleDataError) as exc:
         # Nothing of a refused action may be saved with the page that reports it.
         page.db.rollback()
-        problem = "stale" if exc.message == handling.STALE else "conflict"
-        problem = "invalid" if isinstance(exc, Invalid) else problem
-        where = frozenset(e.get("where", "") for e in (exc.errors or []))
+        where = frozenset(e.get("where", "") for e in getattr(exc, "errors", None) or [])
+        problem = _problem(exc)
         return ticket_page(page, number, form=form, failed=action, problem=problem, errors=where)
+
+
+def _problem(exc: Exception) -> str:
+    """Why an action was refused, as the page says it."""
+    if isinstance(exc, Invalid):
+        return "invalid"
+    stale = isinstance(exc, StaleDataError) or exc.message == handling.STALE
+    return "stale" if stale else "conflict"
 
 
 def ticket_page(page: Page, number: str, **refusal) -> TicketPage:
