@@ -34,10 +34,26 @@ from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
-from portal.views import account, articles, ask, home, products, search, tickets
+from portal.views import (
+    account,
+    articles,
+    ask,
+    console_mail,
+    home,
+    notification_settings,
+    products,
+    search,
+    ticket_links,
+    tickets,
+)
 from portal.views.console import new_ticket, overview, queue, ticket
+from tickets import search as ticket_search
+from tickets.api import router as tickets_router
+from tickets.contracts.api import router as contracts_router
+from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
+from tickets.teams import router as teams_router
 
 log = logging.getLogger(__name__)
 # Packages above the core that keep their own migration branch; the core cannot name them.
@@ -62,8 +78,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.sessions = make_sessionmaker(app.state.engine)
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(cookie_callers_need_csrf)])
-    for router in (articles_router, catalogue_router, accounts_router, search_router):
+    for router in (
+        articles_router, catalogue_router, accounts_router, search_router, tickets_router,
+        teams_router, contracts_router,
+    ):  # fmt: skip
         api.include_router(router)
+    api.include_router(intake_router)
     app.include_router(api)
     app.add_middleware(RefuseNul)
     _include_portal(app, settings)
@@ -90,9 +110,9 @@ def _document_problems(app: FastAPI) -> None:
 
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
-    portal = (home, search, articles, products, ask, account, tickets)
+    pages = (home, search, articles, products, ask, account, tickets)
     console = (queue, ticket, new_ticket, overview)
-    for module in portal + console:
+    for module in (*pages, *console, ticket_links, notification_settings, console_mail):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
@@ -120,30 +140,59 @@ async def _lifespan(app: FastAPI):
     # start after their parent migrated and built the index, and must not race to do it again.
     if settings.embedded_worker:
         migrate_schema(app.state.engine)
-    index = SearchIndex(settings.index_path)
+    node = Node(settings, app.state.sessions, writes=settings.embedded_worker, reads=True)
     app.state.activity = activity = ActivityLog(app.state.sessions, settings.activity_interval)
-    app.state.search = SearchService(index, activity)
-    if settings.embedded_worker:
-        ensure_index(index, app.state.sessions)
-    feed = IndexFeed(
-        index, app.state.sessions, settings.feed_interval, writes=settings.embedded_worker
-    )
-    app.state.feed = feed
-    # The desk's jobs (notifications, mailboxes, deadlines) run beside the one index writer.
-    desk = DeskJobs(app.state.sessions, settings) if settings.embedded_worker else None
-    feed.start()
+    app.state.search = SearchService(node.index, activity)
+    app.state.ticket_index = node.ticket_index
+    app.state.feed = node.feed
+    node.start()
     activity.start()
-    if desk:
-        desk.start()
     try:
         yield
     finally:
-        if desk:
-            desk.stop()
         activity.stop()
-        feed.stop()
-        index.close()
+        node.stop()
         app.state.engine.dispose()
+
+
+class Node:
+    """What runs beside the requests of one node: the feeds of its article and ticket indexes
+    and, on the node that writes (the embedded default, `serve --workers`' parent process,
+    `spravka worker`), the desk's background jobs.
+
+    `reads` keeps a searcher open and swaps it when the index changes (a process that serves
+    searches); `writes` applies the outbox to the indexes and runs the jobs.
+    """
+
+    def __init__(self, settings: Settings, sessions, *, writes: bool, reads: bool) -> None:
+        self.index = SearchIndex(settings.index_path)
+        self.ticket_index = SearchIndex(settings.ticket_index_path)
+        if writes:
+            ensure_index(self.index, sessions)
+            ticket_search.ensure(self.ticket_index, sessions)
+        if not reads:  # a feeder serves no searches: it must not hold old segments open
+            self.index.close()
+            self.ticket_index.close()
+        interval = settings.feed_interval
+        self.feed = IndexFeed(self.index, sessions, interval, writes=writes, reads=reads)
+        self.ticket_feed = IndexFeed(
+            self.ticket_index, sessions, interval, writes=writes, reads=reads,
+            feed=ticket_search.feed_once, name="spravka-ticket-feed",
+        )  # fmt: skip
+        self.desk = DeskJobs(sessions, settings) if writes else None
+
+    def start(self) -> None:
+        self.feed.start()
+        self.ticket_feed.start()
+        if self.desk:
+            self.desk.start()
+
+    def stop(self) -> None:
+        if self.desk:
+            self.desk.stop()
+        for feed in (self.feed, self.ticket_feed):
+            feed.stop()
+            feed.index.close()
 
 
 def ensure_index(index: SearchIndex, sessions) -> None:

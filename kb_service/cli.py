@@ -1,5 +1,6 @@
-"""The `spravka` command line: serve, import, reindex, worker, users and tokens."""
+"""The `spravka` command line: serve, import, reindex, worker, intake, users and tokens."""
 
+import json
 import signal
 import sys
 import threading
@@ -18,7 +19,9 @@ app = typer.Typer(help="Spravka: a knowledge-base-centric help desk.", no_args_i
 import_app = typer.Typer(help="Import JSON Lines files (idempotent by id).", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API bearer tokens.", no_args_is_help=True)
+intake_app = typer.Typer(help="Feed messages to the service desk.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+app.add_typer(intake_app, name="intake")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 
@@ -47,7 +50,7 @@ def _fail(message: str, details: list[str] = ()) -> None:
     raise typer.Exit(code=2)
 
 
-def _progress() -> Progress:
+def _progress(hidden: bool = False) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -55,7 +58,7 @@ def _progress() -> Progress:
         TimeRemainingColumn(),
         console=err,
         transient=False,
-        disable=not err.is_terminal,
+        disable=hidden or not err.is_terminal,
     )
 
 
@@ -82,8 +85,8 @@ def serve(
     if workers == 1:
         _serve_in_process(settings, host, port)
         return
-    _prepare_node(settings, sessions)
-    raise typer.Exit(code=serving.serve_workers(settings, sessions, host, port, workers))
+    node = _prepare_node(settings, sessions)
+    raise typer.Exit(code=serving.serve_workers(settings, node, host, port, workers))
 
 
 def _serve_in_process(settings: Settings, host: str, port: int) -> None:
@@ -94,18 +97,23 @@ def _serve_in_process(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def _prepare_node(settings: Settings, sessions) -> None:
-    """What every worker needs before it starts: the secret key and a filled index."""
-    from indexer.index import SearchIndex
-    from kb_service.app import ensure_index
+def _prepare_node(settings: Settings, sessions):
+    """What every worker needs before it starts: the secret key and filled indexes; and the
+    node's feeds and jobs, to run beside the workers (None when `spravka worker` runs them)."""
+    from kb_service.app import Node, ensure_index
     from kb_service.browser_session import signing_key
 
     signing_key(settings)
+    if settings.embedded_worker:
+        return Node(settings, sessions, writes=True, reads=False)  # fills the indexes
+    from indexer.index import SearchIndex
+
     index = SearchIndex(settings.index_path)
     try:
         ensure_index(index, sessions)
     finally:
         index.close()
+    return None
 
 
 def _load_demo(sessions) -> None:
@@ -139,6 +147,14 @@ def import_products(file: Annotated[Path, typer.Argument(help="JSONL file of pro
     from kb_service.importing import PRODUCTS
 
     _import(file, PRODUCTS, "products")
+
+
+@import_app.command("tickets")
+def import_tickets(file: Annotated[Path, typer.Argument(help="JSONL file of tickets.")]) -> None:
+    """Import tickets of another desk (history: nobody is notified)."""
+    from tickets.importing import TICKETS
+
+    _import(file, TICKETS, "tickets")
 
 
 def _import(file: Path, importer, what: str) -> None:
@@ -187,26 +203,79 @@ def reindex() -> None:
 
 @app.command()
 def worker() -> None:
-    """Feed this node's search index from the outbox and run the desk's jobs until stopped."""
-    from indexer.index import SearchIndex
-    from kb_service.search.feed import IndexFeed
-    from tickets.jobs import DeskJobs
+    """Feed this node's search indexes from the outbox and run the desk's jobs until stopped."""
+    from kb_service.app import Node
 
     settings = Settings()
-    sessions = _database(settings)
-    index = SearchIndex(settings.index_path)
-    feed = IndexFeed(index, sessions, settings.feed_interval, writes=True)
+    node = Node(settings, _database(settings), writes=True, reads=False)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
-    desk = DeskJobs(sessions, settings)
-    feed.start()
-    desk.start()
+    node.start()
     out.print(f"feeding {settings.index_path} from the outbox and running the desk; Ctrl-C stops")
     stopped.wait()
-    desk.stop()
-    feed.stop()
-    index.close()
+    node.stop()
+
+
+@intake_app.command("email")
+def intake_email(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Messages (.eml); none: one message from standard input."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object per message, in input order.")
+    ] = False,
+) -> None:
+    """Make each message a ticket or a reply; duplicates, automatic mail and unreadable
+    messages are recorded, never lost (the last wait in the quarantine)."""
+    from tickets.intake.service import limits_of, take_once
+    from tickets.storage import AttachmentStore
+
+    files = files or []
+    for file in files:
+        if not file.is_file():
+            _fail(f"{file}: {'is a directory' if file.is_dir() else 'no such file'}")
+    settings = Settings()
+    sessions = _database(settings)
+    store, limits = AttachmentStore.of(settings), limits_of(settings)
+    outcomes: dict[str, int] = {}
+    with _progress(hidden=as_json or len(files) < 20) as progress:
+        task = progress.add_task("Taking e-mail", total=len(files) or 1)
+        for source, raw in _messages(files):
+            taken = take_once(sessions, store, raw, source, limits)
+            outcomes[taken.outcome] = outcomes.get(taken.outcome, 0) + 1
+            if as_json:
+                _print_taken(source, taken)
+            elif taken.outcome == "quarantined":
+                err.print(f"quarantined: {source}", highlight=False, markup=False)
+            progress.advance(task)
+    if not as_json:
+        out.print(", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items())))
+
+
+def _messages(files: list[Path]):
+    if not files:
+        yield "-", sys.stdin.buffer.read()
+    for file in files:
+        try:
+            raw = file.read_bytes()
+        except OSError as exc:
+            _fail(f"cannot read {file}: {exc}")
+        yield str(file), raw
+
+
+def _print_taken(source: str, taken) -> None:
+    record = {
+        "file": source,
+        "outcome": taken.outcome,
+        # The interface says a number: the desk's numbers are digits ("10042").
+        "ticket": int(taken.ticket) if taken.ticket and taken.ticket.isdigit() else taken.ticket,
+        "subject": taken.subject,
+        "text": taken.text,
+    }
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
 
 
 @user_app.command("add")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,9 +62,78 @@ class Settings(BaseSettings):
 
     # --- The service desk (tickets/): each room keeps its settings together below. ---
 
+    # Contracts, calendars and SLA (tickets/contracts/).
+    sla_warning_share: float = Field(
+        0.75,
+        gt=0,
+        lt=1,
+        description="Share of a deadline's business time used when the desk warns (once a ticket).",
+    )
+
+    # Following up (tickets/followups.py).
+    outside_reminder_hours: float = Field(
+        24.0,
+        ge=0,
+        description="Hours before an outside firm's promised date that the engineer is reminded.",
+    )
+
+    # E-mail intake (tickets/intake/).
+    intake_max_file_bytes: int = Field(
+        10 * 1024 * 1024,
+        description="Largest e-mail attachment kept on a ticket; a larger one stays only in the "
+        "raw message, and a note says so.",
+    )
+    intake_max_files_bytes: int = Field(
+        25 * 1024 * 1024,
+        description="Largest total of one e-mail's attachments kept on a ticket.",
+    )
+    imap_host: str | None = Field(
+        None, description="IMAP server polled for mail to the desk; unset: no polling."
+    )
+    imap_port: int = Field(993, description="IMAP server port.")
+    imap_ssl: bool = Field(True, description="Connect to the IMAP server over TLS.")
+    imap_user: str = Field("", description="IMAP login.")
+    imap_password: SecretStr = Field(SecretStr(""), description="IMAP password.")
+    imap_folder: str = Field("INBOX", description="IMAP folder read for new (unseen) mail.")
+    imap_done_folder: str | None = Field(
+        None,
+        description="IMAP folder a message is moved to once taken; unset: it is marked seen.",
+    )
+    imap_interval: float = Field(60.0, description="Seconds between IMAP polls.")
+
+    # Notifications (tickets/notifications/): without a host, mail goes to `mail` in data_dir.
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server that notifications are sent through; unset, each message is "
+        "written as an .eml file into `mail` in the data folder instead.",
+    )
+    smtp_port: int = Field(587, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(None, description="SMTP user name, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="Password of the SMTP user.")
+    smtp_from: str = Field(
+        "Spravka <support@localhost>", description="The From address of notifications."
+    )
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(
+        False, description="Connect with TLS from the start (port 465); STARTTLS is then unused."
+    )
+    smtp_timeout: float = Field(20.0, description="Seconds to wait for the SMTP server.")
+    notify_max_attempts: int = Field(
+        8, ge=1, description="Attempts to send a notification before it is marked failed."
+    )
+    base_url: str = Field(
+        "http://localhost:8000",
+        description="The portal's public address, for the links in notifications.",
+    )
+
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"
+
+    @property
+    def mail_path(self) -> Path:
+        """Where notifications are kept as .eml files while no SMTP server is set."""
+        return self.data_dir / "mail"
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -75,3 +144,8 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return self.index_dir or self.data_dir / "index"
+
+    @property
+    def ticket_index_path(self) -> Path:
+        """The node's index of tickets, beside its index of articles."""
+        return self.index_path.with_name(self.index_path.name + "-tickets")

@@ -56,8 +56,8 @@ class Base(DeclarativeBase):
 
 
 # Longest a statement waits for another writer's lock before it fails. Writers hold locks
-# briefly (activity is written in batches of about 1 s, an import of 20,000 articles writes in
-# one step of about 1 s, an article save in milliseconds), so 5 s is spare room, while a
+# briefly (activity is written in batches of about 1 s, an import of 20,000 articles in chunks
+# and one switch of under 1 s, an article save in milliseconds), so 5 s is spare room, while a
 # request stuck longer fails instead of holding its connection and thread (the old 30 s wait
 # ran the pool dry).
 LOCK_WAIT_SECONDS = 5

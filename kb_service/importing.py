@@ -55,7 +55,7 @@ def check_file(session: Session, data: bytes, importer: Importer) -> list[tuple[
     lines, errors = split_lines(data)
     records, parse_errors = _parse(lines, importer.model)
     errors += parse_errors + importer.check(session, records)
-    _raise_if(errors)
+    raise_if(errors)
     return records
 
 
@@ -77,7 +77,7 @@ def split_lines(data: bytes) -> tuple[list[tuple[int, str]], list[LineError]]:
 def parse_lines(lines: Iterable[str], model: type[M]) -> list[tuple[int, M]]:
     """Validate every line; raise ImportFailed listing all bad lines, or return the records."""
     records, errors = _parse(enumerate(lines, start=1), model)
-    _raise_if(errors)
+    raise_if(errors)
     return records
 
 
@@ -85,16 +85,22 @@ def import_products(
     session: Session, records: list[tuple[int, ProductImport]], progress: Progress | None = None
 ) -> ImportReport:
     """Create or update products by code; parents may come earlier in the file or exist."""
-    _raise_if(product_errors(session, records))
+    raise_if(product_errors(session, records))
     return _save_products(session, records, progress)
 
 
 def import_articles(
-    session: Session, records: list[tuple[int, ArticleImport]], progress: Progress | None = None
+    session: Session,
+    records: list[tuple[int, ArticleImport]],
+    progress: Progress | None = None,
+    aside: bool = True,
 ) -> ImportReport:
-    """Create or update articles by id; named access groups are created as needed."""
-    _raise_if(article_errors(session, records))
-    return _save_articles(session, records, progress)
+    """Create or update articles by id; named access groups are created as needed.
+
+    `aside=False` for a caller whose transaction has already written (see bulk.save).
+    """
+    raise_if(article_errors(session, records))
+    return _write_articles(session, [r for _, r in records], progress, aside)
 
 
 def product_errors(session: Session, records: list[tuple[int, ProductImport]]) -> list[LineError]:
@@ -149,7 +155,7 @@ def _parse(lines: Iterable[tuple[int, str]], model: type[M]):
     return records, errors
 
 
-def _raise_if(errors: list[LineError]) -> None:
+def raise_if(errors: list[LineError]) -> None:
     if errors:
         named = [f"line {n}: {message}" for n, message in sorted(errors, key=lambda e: e[0])]
         raise ImportFailed(f"{len(named)} invalid line(s); nothing was imported", errors=named)
@@ -204,13 +210,16 @@ def _save_articles(
 
 
 def _write_articles(
-    session: Session, records: list[ArticleImport], progress: Progress | None
+    session: Session, records: list[ArticleImport], progress: Progress | None, aside: bool = True
 ) -> ImportReport:
-    """Prepare every article without a lock, then write them all in one short step."""
-    now = utcnow()
-    plan = bulk.prepare(session, records, now, progress)
-    bulk.write(session, plan, now)
-    return ImportReport(read=len(records), **bulk.counts(plan))
+    """Prepare and stage the articles chunk by chunk, then switch them all in at once."""
+    counts = bulk.save(session, records, utcnow(), progress, aside)
+    return ImportReport(
+        read=len(records),
+        created=counts.created,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+    )
 
 
 PRODUCTS = Importer(ProductImport, product_errors, _save_products)

@@ -7,7 +7,18 @@ restart loses nothing and repeats nothing visible.
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Integer, String, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Integer,
+    Select,
+    String,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from kb_service.db import Base, UTCDateTime, utcnow
@@ -45,19 +56,19 @@ def emit(session: Session, topic: str, key: str, payload: dict | None = None) ->
     session.add(OutboxEvent(topic=topic, key=key, payload=payload or {}))
 
 
-def emit_many(session: Session, topic: str, events: list[tuple[str, dict]]) -> None:
-    """Record many events in the caller's transaction, in one statement per 1,000."""
-    if not events:
-        return
+def emit_selected(session: Session, topic: str, events: Select) -> None:
+    """Record an event for each (key, payload) row `events` selects, in the caller's transaction.
+
+    The rows go from table to table inside the database, however many there are.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
-    now = utcnow()
-    rows = [
-        {"topic": topic, "key": key, "payload": payload, "created_at": now}
-        for key, payload in events
-    ]
-    for start in range(0, len(rows), 1000):
-        session.execute(insert(OutboxEvent.__table__), rows[start : start + 1000])
+    key, payload = events.selected_columns
+    rows = events.with_only_columns(
+        literal(topic, String()), key, payload, literal(utcnow(), UTCDateTime())
+    )
+    target = ["topic", "key", "payload", "created_at"]
+    session.execute(insert(OutboxEvent.__table__).from_select(target, rows))
 
 
 def read_after(session: Session, position: int, limit: int = 500) -> Sequence[OutboxEvent]:

@@ -25,11 +25,8 @@ import threading
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqlalchemy.orm import Session, sessionmaker
 
-from indexer.index import SearchIndex
 from kb_service.config import Settings
-from kb_service.search.feed import IndexFeed
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +68,9 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def serve_workers(
-    settings: Settings, sessions: sessionmaker[Session], host: str, port: int, workers: int
-) -> int:
-    """Run Gunicorn with `workers` processes and feed the index here until it exits."""
+def serve_workers(settings: Settings, node, host: str, port: int, workers: int) -> int:
+    """Run Gunicorn with `workers` processes; `node` (the assembler's feeds and jobs, or None
+    when `spravka worker` runs them elsewhere) runs here until the server exits."""
     env = {**os.environ, "SPRAVKA_EMBEDDED_WORKER": "false"}
     server = subprocess.Popen(gunicorn_command(host, port, workers), env=env)
     stopping = threading.Event()
@@ -86,7 +82,8 @@ def serve_workers(
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, forward)
-    feed = _node_feed(settings, sessions)
+    if node is not None:
+        node.start()
     try:
         while server.poll() is None:
             stopping.wait(0.5)
@@ -94,18 +91,5 @@ def serve_workers(
                 break
         return server.wait()
     finally:
-        if feed is not None:
-            feed.stop()
-            feed.index.close()
-
-
-def _node_feed(settings: Settings, sessions: sessionmaker[Session]) -> IndexFeed | None:
-    """The node's one index writer, unless `spravka worker` runs it elsewhere."""
-    if not settings.embedded_worker:
-        return None
-    index = SearchIndex(settings.index_path)
-    # The feeder serves no searches: dropping its view keeps it from holding old segments open.
-    index.close()
-    feed = IndexFeed(index, sessions, settings.feed_interval, writes=True, reads=False)
-    feed.start()
-    return feed
+        if node is not None:
+            node.stop()

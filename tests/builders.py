@@ -10,6 +10,7 @@ from kb_service.accounts.service import viewer_for
 from kb_service.articles import service as articles
 from kb_service.articles.schemas import ArticleImport
 from kb_service.catalogue.service import save_product
+from tickets.models import Ticket
 
 _numbers = itertools.count(1)
 
@@ -18,17 +19,17 @@ def make_user(session: Session, roles=("client",), organisation=None, **override
     number = next(_numbers)
     fields = {"email": f"user{number}@example.test", "name": f"User {number}"}
     fields.update(overrides)
-    return accounts.create_user(
-        session, roles=list(roles), organisation=organisation, password="correct horse", **fields
-    )
+    fields.setdefault("password", "correct horse")
+    return accounts.create_user(session, roles=list(roles), organisation=organisation, **fields)
 
 
 def make_viewer(session: Session, roles=("client",), organisation=None) -> Viewer:
     return viewer_for(session, make_user(session, roles, organisation))
 
 
-def make_token(session: Session, roles=("client",), organisation=None) -> str:
-    user = make_user(session, roles, organisation)
+def make_token(session: Session, roles=("client",), organisation=None, **overrides) -> str:
+    """A bearer token of a new user; without a password, since hashing one is slow."""
+    user = make_user(session, roles, organisation, **{"password": None, **overrides})
     return accounts.create_token(session, user)
 
 
@@ -61,3 +62,20 @@ def make_article(session: Session, **overrides):
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_ticket(session, requester=None, email=None, **fields) -> Ticket:
+    """A ticket as the desk keeps it, numbered like the service numbers them."""
+    ticket = Ticket(
+        number=f"pending-{next(_numbers)}",
+        subject=fields.pop("subject", "Printer jams"),
+        body=fields.pop("body", "It jams on every page."),
+        requester_id=requester.id if requester else None,
+        requester_email=requester.email if requester else email,
+        **fields,
+    )
+    session.add(ticket)
+    session.flush()
+    ticket.number = str(10000 + ticket.id)
+    session.flush()
+    return ticket

@@ -6,13 +6,24 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete
+from sqlalchemy import delete, not_, select
 
 from kb_service.access import BUILTIN_GROUPS
 from kb_service.accounts.models import AccessGroup
 from kb_service.app import create_app, migrate_schema
 from kb_service.config import Settings
 from kb_service.db import Base, make_engine, make_sessionmaker
+from tickets.contracts.models import DEFAULT, Calendar, CalendarDay, ServiceContract
+
+# The rows the migrations put in, which a fresh installation has and the tests keep.
+MIGRATED = {
+    AccessGroup.__table__: AccessGroup.name.in_(BUILTIN_GROUPS),
+    Calendar.__table__: Calendar.name == DEFAULT,
+    CalendarDay.__table__: CalendarDay.calendar_id.in_(
+        select(Calendar.id).where(Calendar.name == DEFAULT)
+    ),
+    ServiceContract.__table__: ServiceContract.organisation_id.is_(None),
+}
 
 
 @pytest.fixture(scope="session")
@@ -33,19 +44,19 @@ def engine(database_url):
 def sessions(engine):
     """A session factory on the test database, emptied after each test.
 
-    What the migrations themselves put in (the built-in access groups) stays: a test must
-    start from what a fresh installation has, no more.
+    What the migrations themselves put in (MIGRATED) stays: a test must start from what a
+    fresh installation has, no more.
     """
     yield make_sessionmaker(engine)
     empty(engine)
 
 
 def empty(engine) -> None:
-    """Delete every row but those the migrations put in (the built-in access groups)."""
+    """Delete every row but those the migrations put in (MIGRATED)."""
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            if table is AccessGroup.__table__:
-                connection.execute(delete(table).where(AccessGroup.name.not_in(BUILTIN_GROUPS)))
+            if table in MIGRATED:
+                connection.execute(delete(table).where(not_(MIGRATED[table])))
             else:
                 connection.execute(delete(table))
 

@@ -16,9 +16,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app, log_level: str = "warning") -> Iterator[str]:
+def serving(app, log_level: str = "warning", port: int | None = None) -> Iterator[str]:
     """Run ``app`` under Uvicorn in a thread; yields its base URL, stops it afterwards."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -13,13 +13,18 @@ from dataclasses import dataclass, field
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kb_service.app import create_app
 from kb_service.config import Settings
 from kb_service.db import make_sessionmaker, session_scope
-from tests.builders import make_article, make_product, make_user
+from tests.builders import make_article, make_product, make_ticket, make_user
 from tests.conftest import empty
 from tests.portal.conftest import TOKEN_RE
+from tickets.events import emit
+from tickets.models import SupportGroup
+from tickets.notifications import links, planner
+from tickets.notifications.models import Notification
 
 ACTORS = ("anonymous", "client", "other_client", "dispatcher", "engineer", "editor", "manager",
           "admin")  # fmt: skip
@@ -29,9 +34,12 @@ STAFF = frozenset({"dispatcher", "engineer", "editor", "manager", "admin"})
 CURATORS = frozenset({"editor", "manager", "admin"})
 WRITERS = CURATORS | {"engineer"}
 ADMINS = frozenset({"admin"})
+# Calendars and service contracts: the desk's staff read them, MANAGERS change them.
+DESK_READERS = frozenset({"dispatcher", "engineer", "manager", "admin"})
 CLIENTS = frozenset({"client", "other_client"})
-# The desk's roles of tickets.workflow: who sorts and hands out, and who works tickets.
 DISPATCH = frozenset({"dispatcher", "manager", "admin"})
+MANAGERS = frozenset({"manager", "admin"})
+# Who works tickets (tickets.workflow.WORK): the dispatchers and the engineers.
 WORKERS = DISPATCH | {"engineer"}
 PASSWORD = "correct horse"
 DENIED = {401, 403, 404}
@@ -102,6 +110,32 @@ def _ticket(world, actor):
 def _suggest(world, actor):
     ask = TOKEN_ASK.search(world.portal[actor].get("/ask").text).group(1)
     return {"ask": ask, "subject": "printer", "body": "printer jams"}
+
+
+def _api_ticket(world, actor):
+    ticket = {"subject": "Scanner offline", "body": "The light is red."}
+    if actor in STAFF:  # staff enter a ticket for a client
+        ticket |= {"channel": "phone", "requester_email": "client@matrix.test"}
+    return ticket
+
+
+def _calendar(world, actor):
+    week = {"mon": [["09:00", "18:00"]]}
+    return {"name": f"calendar-{actor}", "time_zone": "Europe/Moscow", "week": week}
+
+
+def _contract(world, actor):
+    terms = {
+        p: {"response_minutes": 60, "resolution_minutes": 480}
+        for p in ("low", "normal", "high", "urgent")
+    }
+    return {
+        "organisation_id": world.ids["organisation"],
+        "name": f"Contract of {actor}",
+        "starts_on": "2027-01-01",
+        "calendar_id": world.ids["calendar"],
+        "terms": terms,
+    }
 
 
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
@@ -196,6 +230,47 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _json(lambda w, a: {"article_id": "pub"}),
         ),
     ],  # fmt: skip
+    ("GET", "/api/v1/calendars"): [Probe("GET", "/api/v1/calendars", DESK_READERS)],
+    ("POST", "/api/v1/calendars"): [
+        Probe("POST", "/api/v1/calendars", MANAGERS, _json(_calendar)),
+    ],
+    ("GET", "/api/v1/calendars/{calendar_id}"): [
+        Probe("GET", "/api/v1/calendars/{calendar}", DESK_READERS),
+    ],
+    ("PUT", "/api/v1/calendars/{calendar_id}"): [
+        Probe(
+            "PUT",
+            "/api/v1/calendars/{calendar}",
+            MANAGERS,
+            _json(lambda w, a: _calendar(w, "matrix")),
+        ),
+    ],
+    ("PUT", "/api/v1/calendars/{calendar_id}/days/{day}"): [
+        Probe(
+            "PUT",
+            "/api/v1/calendars/{calendar}/days/2027-01-01",
+            MANAGERS,
+            _json(lambda w, a: {"kind": "holiday", "name": f"by {a}"}),
+        ),
+    ],
+    ("DELETE", "/api/v1/calendars/{calendar_id}/days/{day}"): [
+        Probe("DELETE", "/api/v1/calendars/{calendar}/days/2027-01-01", MANAGERS),
+    ],
+    ("GET", "/api/v1/contracts"): [Probe("GET", "/api/v1/contracts", DESK_READERS)],
+    ("POST", "/api/v1/contracts"): [
+        Probe("POST", "/api/v1/contracts", MANAGERS, _json(_contract)),
+    ],
+    ("GET", "/api/v1/contracts/{contract_id}"): [
+        Probe("GET", "/api/v1/contracts/{contract}", DESK_READERS),
+    ],
+    ("PATCH", "/api/v1/contracts/{contract_id}"): [
+        Probe(
+            "PATCH",
+            "/api/v1/contracts/{contract}",
+            MANAGERS,
+            _patch(lambda w, a: {"name": f"Renamed by {a}"}),
+        ),
+    ],
     ("GET", "/"): [Probe("GET", "/", EVERYONE, portal=True)],
     ("GET", "/suggest"): [Probe("GET", "/suggest?q=pri", EVERYONE, portal=True)],
     ("GET", "/search"): [Probe("GET", "/search?q=printer", EVERYONE, portal=True)],
@@ -290,21 +365,159 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ],
     ("POST", "/console/tickets/{number}/{action}"): [
         # As the workflow says: every staff role may note, the desk answers, dispatch sorts.
-        Probe("POST", "/console/tickets/{client_ticket}/note", STAFF,
-              _form(lambda w, a: {"body": f"Note by {a}"}), portal=True),
-        Probe("POST", "/console/tickets/{client_ticket}/answer", WORKERS,
-              _form(lambda w, a: {"body": f"Reply by {a}"}), portal=True),
-        Probe("POST", "/console/tickets/{client_ticket}/classify", DISPATCH,
-              _form(lambda w, a: {"priority": "high"}), portal=True),
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/note",
+            STAFF,
+            _form(lambda w, a: {"body": f"Note by {a}"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/answer",
+            WORKERS,
+            _form(lambda w, a: {"body": f"Reply by {a}"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/classify",
+            DISPATCH,
+            _form(lambda w, a: {"priority": "high"}),
+            portal=True,
+        ),
     ],
     ("GET", "/console/new"): [Probe("GET", "/console/new?q=client", WORKERS, portal=True)],
     ("POST", "/console/new"): [
-        Probe("POST", "/console/new", WORKERS, _form(lambda w, a: {
-            "email": "caller@example.test", "subject": "Phoned in", "body": "By phone."}),
-              portal=True),
+        Probe(
+            "POST",
+            "/console/new",
+            WORKERS,
+            _form(
+                lambda w, a: {
+                    "email": "caller@example.test",
+                    "subject": "Phoned in",
+                    "body": "By phone.",
+                }
+            ),
+            portal=True,
+        ),
     ],
     ("GET", "/console/overview"): [Probe("GET", "/console/overview", DISPATCH, portal=True)],
-}  # fmt: skip
+    # The service desk's API.
+    ("GET", "/api/v1/tickets"): [Probe("GET", "/api/v1/tickets", SIGNED_IN)],
+    ("POST", "/api/v1/tickets"): [Probe("POST", "/api/v1/tickets", SIGNED_IN, _json(_api_ticket))],
+    ("GET", "/api/v1/tickets/{number}"): [
+        Probe("GET", "/api/v1/tickets/{client_ticket}", {"client"} | STAFF),
+    ],
+    ("POST", "/api/v1/tickets/{number}/{action}"): [
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/reply",
+            {"client"},
+            _json(lambda w, a: {"text": "More detail"}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/note",
+            STAFF,
+            _json(lambda w, a: {"text": "Internal"}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/classify",
+            DISPATCH,
+            _json(lambda w, a: {"priority": "high"}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/assign",
+            DISPATCH,
+            _json(lambda w, a: {"assignee_id": w.ids["engineer_id"]}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/take",
+            DISPATCH | {"engineer"},
+            _json(lambda w, a: {}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/support-groups"): [Probe("GET", "/api/v1/support-groups", STAFF)],
+    ("POST", "/api/v1/support-groups"): [
+        Probe(
+            "POST", "/api/v1/support-groups", MANAGERS, _json(lambda w, a: {"name": f"Team {a}"})
+        ),
+    ],
+    ("PUT", "/api/v1/support-groups/{group_id}"): [
+        Probe(
+            "PUT",
+            "/api/v1/support-groups/{group}",
+            MANAGERS,
+            _json(lambda w, a: {"name": "First line", "tier": 1}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/outside-organisations"): [
+        Probe("GET", "/api/v1/outside-organisations", STAFF),
+    ],
+    ("POST", "/api/v1/outside-organisations"): [
+        Probe(
+            "POST",
+            "/api/v1/outside-organisations",
+            MANAGERS,
+            _json(lambda w, a: {"name": f"Vendor {a}"}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/ticket-categories"): [Probe("GET", "/api/v1/ticket-categories", STAFF)],
+    ("POST", "/api/v1/ticket-categories"): [
+        Probe(
+            "POST",
+            "/api/v1/ticket-categories",
+            MANAGERS,
+            _json(lambda w, a: {"slug": _slug(a), "name_ru": a, "name_en": a}),
+        ),
+    ],  # fmt: skip
+    ("GET", "/api/v1/intake/quarantine"): [Probe("GET", "/api/v1/intake/quarantine", ADMINS)],
+    ("POST", "/api/v1/intake/quarantine/{inbound_id}/retry"): [
+        Probe("POST", "/api/v1/intake/quarantine/{quarantined}/retry", ADMINS),
+    ],
+    # Whoever holds the link mailed to a requester without an account; a forged one, nobody.
+    ("GET", "/tickets/{number}/access/{token}"): [
+        Probe("GET", "/tickets/{link_ticket}/access/{link}", EVERYONE, portal=True),
+        Probe("GET", "/tickets/{link_ticket}/access/{link}x", frozenset(), portal=True),
+    ],
+    ("POST", "/tickets/{number}/access/{token}/{action}"): [
+        Probe(
+            "POST",
+            "/tickets/{link_ticket}/access/{link}/reply",
+            EVERYONE,
+            _form(lambda w, a: {"body": "More detail"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/tickets/{link_ticket}/access/{link}x/reply",
+            frozenset(),
+            _form(lambda w, a: {"body": "More detail"}),
+            portal=True,
+        ),
+    ],
+    ("GET", "/account/notifications"): [
+        Probe("GET", "/account/notifications", SIGNED_IN, portal=True)
+    ],
+    ("POST", "/account/notifications"): [
+        Probe(
+            "POST",
+            "/account/notifications",
+            SIGNED_IN,
+            _form(lambda w, a: {"events": "replied"}),
+            portal=True,
+        ),
+    ],
+    ("GET", "/console/mail"): [Probe("GET", "/console/mail", ADMINS, portal=True)],
+    ("GET", "/console/mail/{notification_id}"): [
+        Probe("GET", "/console/mail/{notification}", ADMINS, portal=True),
+    ],
+}
 
 
 def routes(app) -> set[tuple[str, str]]:
@@ -331,6 +544,8 @@ def world(engine, database_url, tmp_path_factory):
     )
     sessions = make_sessionmaker(engine)
     ids = _seed(sessions)
+    ids["quarantined"] = _quarantined(sessions, settings)
+    ids |= _mailed_link(sessions, settings)
     app = create_app(settings)
     clients = []
     with TestClient(app) as probe:  # starting it indexes the seeded articles
@@ -352,6 +567,8 @@ def world(engine, database_url, tmp_path_factory):
 
 def _seed(sessions) -> dict:
     from kb_service.accounts import service as accounts
+    from tickets.contracts import service as contracts
+    from tickets.contracts.schemas import CalendarIn, ContractIn
 
     with session_scope(sessions) as s:
         make_product(s, "LP-2040", name="LaserPrint 2040")
@@ -361,7 +578,25 @@ def _seed(sessions) -> dict:
             organisation = {"client": "Org A", "other_client": "Org B"}.get(actor)
             users[actor] = make_user(s, [role], organisation, email=f"{actor}@matrix.test")
             tokens[actor] = accounts.create_token(s, users[actor])
-        accounts.give_products(s, accounts.get_or_create_organisation(s, "Org A"), ["LP-2040"])
+        organisation = accounts.get_or_create_organisation(s, "Org A")
+        accounts.give_products(s, organisation, ["LP-2040"])
+        calendar = contracts.save_calendar(
+            s, CalendarIn(name="matrix", time_zone="Europe/Moscow", week={})
+        )
+        terms = {
+            p: {"response_minutes": 60, "resolution_minutes": 480}
+            for p in ("low", "normal", "high", "urgent")
+        }
+        contract = contracts.create_contract(
+            s,
+            ContractIn(
+                organisation_id=organisation.id,
+                name="matrix",
+                starts_on="2027-01-01",
+                calendar_id=calendar.id,
+                terms=terms,
+            ),
+        )
         make_article(s, id="pub", title="Printer jams on every page", body="Open the tray.")
         make_article(s, id="cust", title="Printer firmware", groups=["customers"])
         make_article(s, id="prod", title="Printer owners", groups=["product:LP-2040"])
@@ -369,7 +604,39 @@ def _seed(sessions) -> dict:
         make_article(s, id="draft", title="Printer draft", status="draft")
         make_article(s, id="to-publish", title="Waiting", status="draft")
         make_article(s, id="to-archive", title="Old printer")
-        return {"tokens": tokens, "engineer_id": users["engineer"].id}
+        group = SupportGroup(name="First line", tier=1)
+        s.add(group)
+        s.flush()
+        return {
+            "tokens": tokens,
+            "engineer_id": users["engineer"].id,
+            "group": group.id,
+            "organisation": organisation.id,
+            "calendar": calendar.id,
+            "contract": contract.id,
+        }
+
+
+def _quarantined(sessions, settings) -> int:
+    """An e-mail that nobody could take: it has no sender."""
+    from tickets.intake.service import limits_of, take_once
+    from tickets.storage import AttachmentStore
+
+    raw = b"Subject: who sent this?\n\nnobody\n"
+    return take_once(
+        sessions, AttachmentStore.of(settings), raw, "-", limits_of(settings)
+    ).inbound_id
+
+
+def _mailed_link(sessions, settings) -> dict:
+    """A ticket sent without an account, its requester's link, and the mail planned for it."""
+    with session_scope(sessions) as s:
+        ticket = make_ticket(s, email="link-holder@example.test")
+        emit(s, ticket, "created", None, channel="portal")
+        ids = {"link_ticket": ticket.number, "link": links.access_token(settings, ticket)}
+    planner.plan(sessions, settings)
+    with sessions() as s:
+        return ids | {"notification": s.scalar(select(Notification.id))}
 
 
 def _sign_in(client: TestClient, actor: str) -> None:

@@ -7,6 +7,7 @@ the notifier, and keeps the SLA deadlines current (tickets.contracts). Callers o
 transaction; the ticket's version column makes two agents saving at once a 409, not a loss.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from kb_service.catalogue.models import Product
 from kb_service.db import utcnow
 from kb_service.errors import Invalid, NotFound
 from tickets import events, workflow
+from tickets.contracts import service as contracts
+from tickets.contracts.deadlines import apply_deadlines
 from tickets.models import (
     CHANNELS,
     PRIORITIES,
@@ -109,7 +112,9 @@ def open_ticket(session: Session, new: NewTicket, now: datetime | None = None) -
     now = now or utcnow()
     requester = session.get(User, new.requester_id) if new.requester_id else None
     ticket = Ticket(
-        number=f"pending-{id(new):x}-{now.timestamp()}",
+        # Unique until the id is known, and within the column's 32 characters (PostgreSQL
+        # refuses longer; SQLite does not check).
+        number=f"pending-{secrets.token_hex(8)}",
         subject=new.subject[:300],
         body=new.body[:MAX_TEXT],
         status="new",
@@ -207,11 +212,11 @@ def classify(session, actor: Actor, ticket: Ticket, c: Classification, now=None)
             raise Invalid(f"unknown priority {c.priority!r}", errors=[_where("priority")])
         changes |= _set(ticket, "priority", c.priority)
     if c.category is not None:
-        category_id = _category_id(session, c.category) if c.category else None
-        changes |= _set(ticket, "category_id", category_id)
+        category = category_id(session, c.category) if c.category else None
+        changes |= _set(ticket, "category_id", category)
     if c.product is not None:
-        product_id = _product_id(session, c.product) if c.product else None
-        changes |= _set(ticket, "product_id", product_id)
+        product = product_id(session, c.product) if c.product else None
+        changes |= _set(ticket, "product_id", product)
     if c.organisation_id is not None:
         if session.get(Organisation, c.organisation_id) is None:
             raise Invalid(f"no organisation {c.organisation_id}", errors=[_where("organisation")])
@@ -447,18 +452,18 @@ def auto_close(session, ticket: Ticket, now=None) -> Ticket:
 
 def auto_sends_solution(session: Session, ticket: Ticket) -> bool:
     """Whether the system sends a solution to the client itself (the organisation's setting)."""
-    return True
+    return contracts.auto_notify_client(session, ticket)
 
 
 def close_due(session: Session, ticket: Ticket, sent_at: datetime) -> datetime:
     """When a solution sent at `sent_at` and left unanswered closes the ticket."""
-    from datetime import timedelta
-
-    return sent_at + timedelta(days=7)
+    return contracts.auto_close_at(session, ticket, sent_at)
 
 
 def _deadlines(session: Session, ticket: Ticket, now: datetime) -> None:
-    """Keep the ticket's SLA deadlines current (tickets.contracts)."""
+    """Keep the ticket's SLA deadlines current: the contract in force, pauses, priority."""
+    session.flush()
+    apply_deadlines(session, ticket, now)
 
 
 # --- The pieces every action is made of -----------------------------------------------------
@@ -520,13 +525,14 @@ def _reopened(ticket: Ticket) -> None:
 
 
 def _hand_to(session, actor: Actor, ticket: Ticket, assignee_id, group_id, action, now) -> Ticket:
+    changes = _move(ticket, action, actor)
     assignee = _staff(session, assignee_id, "assignee")
     group = _group(session, group_id)
     if assignee is not None and group is not None and not _is_member(session, group, assignee):
         raise Invalid(
             f"{assignee.name} is not in the group {group.name}", errors=[_where("assignee")]
         )
-    changes = _move(ticket, action, actor) | _set(ticket, "assignee_id", assignee_id)
+    changes |= _set(ticket, "assignee_id", assignee_id)
     if group is not None:
         changes |= _set(ticket, "group_id", group.id)
     _after(
@@ -565,7 +571,8 @@ def _after(
     ticket.updated_at = now
     _deadlines(session, ticket, now)
     if event:
-        events.emit(session, ticket, event, actor.user_id, **payload)
+        extra = {"reason": reason} if reason else {}
+        events.emit(session, ticket, event, actor.user_id, **payload, **extra)
     session.flush()
 
 
@@ -644,14 +651,14 @@ def _is_member(session, group: SupportGroup, user: User) -> bool:
     return session.scalar(query) is not None
 
 
-def _category_id(session, slug: str) -> int:
+def category_id(session, slug: str) -> int:
     category_id = session.scalar(select(TicketCategory.id).where(TicketCategory.slug == slug))
     if category_id is None:
         raise Invalid(f"unknown category {slug!r}", errors=[_where("category")])
     return category_id
 
 
-def _product_id(session, code: str) -> int:
+def product_id(session, code: str) -> int:
     product_id = session.scalar(select(Product.id).where(Product.code == code))
     if product_id is None:
         raise Invalid(f"unknown product {code!r}", errors=[_where("product")])

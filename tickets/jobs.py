@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service.config import Settings
+from tickets.contracts.deadlines import watch_deadlines
+from tickets.followups import close_unanswered, watch_outside_promises
+from tickets.intake import imap
+from tickets.notifications import planner, sender
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +28,25 @@ class Job:
     # Seconds between runs while it finds nothing to do; it runs again at once while busy.
     every: float
     run: Callable[[sessionmaker[Session], Settings], int]
+    # Where a setting names the pause instead (the IMAP poll interval).
+    setting: str | None = None
+
+    def pause(self, settings: Settings) -> float:
+        return getattr(settings, self.setting) if self.setting else self.every
 
 
 def jobs() -> list[Job]:
     """Every job of the desk, in the order they run."""
-    return []
+    return [
+        # A minute late on a warning or a breach is well inside any term a contract sets.
+        Job("watch_deadlines", every=60.0, run=watch_deadlines),
+        Job("imap", 60.0, imap.poll, setting="imap_interval"),
+        Job("close_unanswered", every=60.0, run=close_unanswered),
+        Job("watch_outside_promises", every=60.0, run=watch_outside_promises),
+        # Planning after the watchers, so their events go out in the same round; sending last.
+        Job("notify-plan", every=1.0, run=planner.plan),
+        Job("notify-send", every=2.0, run=sender.send_due),
+    ]
 
 
 class DeskJobs:
@@ -72,5 +90,5 @@ class DeskJobs:
                 except Exception:
                     log.exception("desk job %s failed; it runs again later", job.name)
                     busy = 0
-                due[job.name] = now if busy else now + job.every
+                due[job.name] = now if busy else now + job.pause(self._settings)
             self._stop.wait(min([d - time.monotonic() for d in due.values()] + [1.0]) or 0.05)

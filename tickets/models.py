@@ -42,6 +42,8 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # What the client and the desk call the ticket ("10042"); derived from the id on creation.
     number: Mapped[str] = mapped_column(String(32), unique=True)
+    # The `id` of an imported ticket (`spravka import tickets`): a second import updates it.
+    import_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
@@ -77,7 +79,9 @@ class Ticket(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     # The service contract whose terms set the deadlines (None: the default terms).
-    contract_id: Mapped[int | None] = mapped_column(Integer)
+    contract_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_contract.id", ondelete="SET NULL")
+    )
     # Deadlines of the contract's terms, kept computed for the queues (tickets/sla.py).
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -344,3 +348,8 @@ class AskSuggestion(Base):
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article] = relationship(lazy="raise")
+
+
+from tickets.contracts import models as _contracts  # noqa: E402,F401
+from tickets.intake import models as _intake  # noqa: E402,F401
+from tickets.notifications import models as _notifications  # noqa: E402,F401

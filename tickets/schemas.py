@@ -1,8 +1,11 @@
-"""What the ticket services accept from the portal's ask form."""
+"""What the ticket services accept: the portal's ask form and the API's bodies and answers."""
+
+from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kb_service.hostile_input import NulFree
+from kb_service.hostile_input import DB_INT_MAX, NulFree
 
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -11,6 +14,8 @@ MAX_FILENAME = 255
 MAX_CONTENT_TYPE = 100
 MAX_EXTENSION = 16
 GENERIC_TYPE = "application/octet-stream"
+
+Priority = Literal["low", "normal", "high", "urgent"]
 
 
 class TicketDraft(NulFree):
@@ -51,3 +56,156 @@ class Upload(BaseModel):
         if len(content_type) > MAX_CONTENT_TYPE or not content_type.isprintable():
             return GENERIC_TYPE
         return content_type
+
+
+# --- The API ------------------------------------------------------------------------------
+
+
+class TicketIn(NulFree):
+    """A new ticket. A client opens it for themself; staff open it on a client's behalf
+    (a phone call) by naming the requester."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    subject: str = Field(min_length=3, max_length=300)
+    body: str = Field(min_length=1, max_length=50_000)
+    product: str | None = Field(None, max_length=64, description="Product code.")
+    category: str | None = Field(None, max_length=64, description="Category slug (staff).")
+    priority: Priority = "normal"
+    channel: Literal["api", "phone"] = Field(
+        "api", description="How the request came in; staff entering a call use `phone`."
+    )
+    requester_email: str | None = Field(None, max_length=254, description="Staff only.")
+    requester_name: str = Field("", max_length=200, description="Staff only.")
+    requester_phone: str = Field("", max_length=40, description="Staff only.")
+    organisation_id: int | None = Field(None, ge=1, le=DB_INT_MAX, description="Staff only.")
+
+
+class ActionIn(NulFree):
+    """The fields an action takes; each action reads those it needs (see the action list)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    text: str = Field("", max_length=50_000, description="Message, note, solution or reason.")
+    priority: Priority | None = None
+    category: str | None = Field(None, max_length=64, description='Slug; "" clears it.')
+    product: str | None = Field(None, max_length=64, description='Code; "" clears it.')
+    organisation_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
+    assignee_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
+    group_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
+    outside_id: int | None = Field(None, ge=1, le=DB_INT_MAX, description="Outside firm.")
+    reference: str = Field("", max_length=200, description="The outside firm's reference.")
+    promised_at: datetime | None = Field(None, description="When the outside firm promised.")
+    escalation_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
+
+
+class MessageOut(BaseModel):
+    id: int
+    author: str
+    author_kind: str
+    body: str
+    internal: bool
+    resolution: bool
+    channel: str
+    created_at: datetime
+
+
+class EventOut(BaseModel):
+    action: str
+    actor: str | None
+    changes: dict
+    reason: str
+    created_at: datetime
+
+
+class EscalationOut(BaseModel):
+    id: int
+    kind: str
+    to: str | None
+    reference: str
+    promised_at: datetime | None
+    resolved_at: datetime | None
+    reason: str
+    created_at: datetime
+
+
+class TicketSummary(BaseModel):
+    number: str
+    subject: str
+    status: str
+    priority: str
+    channel: str
+    requester_email: str
+    product: str | None
+    category: str | None
+    assignee_id: int | None
+    group_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    breached: bool
+    version: int
+
+
+class TicketOut(TicketSummary):
+    body: str
+    requester_name: str
+    organisation_id: int | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    solution_sent_at: datetime | None
+    close_due_at: datetime | None
+    messages: list[MessageOut]
+    history: list[EventOut]
+    escalations: list[EscalationOut]
+    actions: list[str] = Field(description="What the caller may do next.")
+
+
+class TicketPage(BaseModel):
+    total: int
+    results: list[TicketSummary]
+
+
+class GroupIn(NulFree):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    tier: int = Field(1, ge=1, le=9)
+    email: str = Field("", max_length=254)
+    members: list[Annotated[int, Field(ge=1, le=DB_INT_MAX)]] = Field(
+        default_factory=list, max_length=500, description="Ids of the engineers in it."
+    )
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    tier: int
+    email: str
+    members: list[int]
+
+
+class OutsideIn(NulFree):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["vendor", "manufacturer", "dealer"] = "vendor"
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+
+
+class OutsideOut(OutsideIn):
+    id: int
+
+
+class CategoryIn(NulFree):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    slug: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name_ru: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+
+
+class CategoryOut(CategoryIn):
+    id: int

@@ -17,7 +17,7 @@ from kb_service.access import (
     can_read_version,
 )
 from kb_service.accounts.models import AccessGroup
-from kb_service.articles.models import Article, ArticleVersion, Category, Tag
+from kb_service.articles.models import Article, ArticleBody, ArticleVersion, Category, Tag
 from kb_service.articles.rendering import render_markdown
 from kb_service.articles.schemas import ArticleCreate, ArticleFields
 from kb_service.catalogue.models import Product
@@ -208,8 +208,8 @@ def _apply(
     if data.title is not None:
         article.title = data.title
     if data.body is not None:
-        article.body_md = data.body
-        article.body_html = render_markdown(data.body)
+        html = render_markdown(data.body)
+        article.body = ArticleBody(article_id=article.id, body_md=data.body, body_html=html)
     if data.language is not None:
         article.language = data.language
     if data.category is not None:
@@ -239,7 +239,7 @@ def _saved(
             article_id=article.id,
             version=article.version,
             title=article.title,
-            body_md=article.body_md,
+            body=article.body,
             language=article.language,
             status=article.status,
             groups=article.group_names,

@@ -62,7 +62,8 @@ def load_demo(session: Session) -> None:
     products = (HERE / "products.jsonl").read_text(encoding="utf-8").splitlines()
     import_products(session, parse_lines(products, ProductImport))
     articles = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
-    import_articles(session, parse_lines(articles, ArticleImport))
+    # This transaction has written (categories, products): the import must not stage aside.
+    import_articles(session, parse_lines(articles, ArticleImport), aside=False)
     client_org = accounts.get_or_create_organisation(session, CLIENT_ORG)
     accounts.give_products(session, client_org, list(CLIENT_PRODUCTS))
     accounts.add_member(

@@ -108,8 +108,13 @@ class IndexFeed:
         interval: float,
         writes: bool,
         reads: bool = True,
+        feed: Callable[[SearchIndex, Session], int] = feed_once,
+        name: str = "spravka-index-feed",
     ) -> None:
+        """`feed` applies the next batch of events to `index` (the articles' by default)."""
         self.index = index
+        self.feed = feed
+        self.name = name
         self.sessions = sessions
         self.interval = interval
         self.writes = writes
@@ -118,7 +123,7 @@ class IndexFeed:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="spravka-index-feed", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -131,7 +136,7 @@ class IndexFeed:
         applied = 0
         while True:
             with session_scope(self.sessions) as session:
-                count = feed_once(self.index, session)
+                count = self.feed(self.index, session)
             if not count:
                 break
             applied += count

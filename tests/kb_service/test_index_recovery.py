@@ -16,7 +16,7 @@ from kb_service import outbox
 from kb_service.articles.models import Article
 from kb_service.articles.schemas import ArticleImport
 from kb_service.importing import import_articles
-from kb_service.search.feed import IndexFeed
+from kb_service.search.feed import IndexFeed, feed_once
 
 ARTICLES = 1500
 
@@ -91,9 +91,15 @@ def test_worker_killed_mid_feed_catches_up_after_restart(
     settings, sessions, many_articles, tmp_path
 ):
     index_dir = tmp_path / "index"
+    # A node that has applied the first event: the worker feeds the rest (an empty index it
+    # would rebuild whole instead).
+    index = SearchIndex(index_dir)
+    with sessions() as s:
+        feed_once(index, s, batch=1)
+    index.close()
     worker = spravka("worker", settings, index_dir)
-    # Killed after its first commit and before it has applied everything.
-    kill_when(worker, lambda: committed_position(index_dir) > 0)
+    # Killed after its next commit and before it has applied everything.
+    kill_when(worker, lambda: committed_position(index_dir) > 1)
     with sessions() as s:
         assert 0 < committed_position(index_dir) < outbox.last_position(s)
     assert restart_and_catch_up(index_dir, sessions) == many_articles

@@ -1,5 +1,10 @@
 """Markdown becomes safe HTML once, and plain text for the index keeps words and punctuation."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+import markdown
+import nh3
+
 from kb_service.articles.rendering import html_to_text, render_markdown
 
 
@@ -32,3 +37,41 @@ def test_plain_text_separates_blocks_but_not_inline_markup():
 
 def test_plain_text_unescapes_entities_once():
     assert html_to_text(render_markdown('Use `<b>` & "quotes"')) == 'Use <b> & "quotes"'
+
+
+# Each defines something a converter remembers (footnote, abbreviation, link reference,
+# admonition) and uses what the others define, so a state left over from the previous
+# document would change the next one's output.
+STATEFUL = [
+    "Read the manual[^1].\n\n[^1]: Chapter 2.\n\n*[HTML]: Hyper Text Markup Language",
+    "HTML pages and [the site][ref] and a note[^1].",
+    "[ref]: https://example.test\n\n!!! note\n    Restart the spooler.\n\nSee [ref].",
+    "Plain text, nothing defined: HTML [ref] [^1].",
+]
+
+
+def _fresh(source: str) -> str:
+    """What rendering gave before converters were reused: a new converter per document."""
+    from kb_service.articles import rendering
+
+    raw = markdown.markdown(source, extensions=rendering._EXTENSIONS, output_format="html")
+    return nh3.clean(
+        raw,
+        tags=rendering._TAGS,
+        attributes=rendering._ATTRIBUTES,
+        url_schemes=rendering._SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def test_a_reused_converter_renders_each_document_as_a_fresh_one_would():
+    for source in STATEFUL * 2:
+        assert render_markdown(source) == _fresh(source)
+
+
+def test_threads_rendering_at_once_get_the_same_html_as_one_at_a_time():
+    expected = [_fresh(source) for source in STATEFUL] * 50
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rendered = list(pool.map(render_markdown, STATEFUL * 50))
+    assert rendered == expected

@@ -10,6 +10,7 @@ import pytest
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
 from tickets import clocks, queues, workflow
 from tickets.models import CHANNELS, PRIORITIES
+from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
 
 TEMPLATES = Path(__file__).parents[2] / "portal" / "templates"
 KEY_RE = re.compile(r"""_(?:\.plural)?\(\s*["']([^"']+)["']""")
@@ -33,6 +34,7 @@ DYNAMIC = {
     "language.switch_to.": [f"language.switch_to.{code}" for code in LANGUAGES],
     "language.name.": [f"language.name.{code}" for code in LANGUAGES],
     "status.": [f"status.{s}" for s in ("new", "open", "waiting", "resolved", "closed")],
+    "notify.event.": [f"notify.event.{e}" for e in CLIENT_EVENTS + STAFF_EVENTS],
     **{f"{prefix}.": [f"{prefix}.{v}" for v in values] for prefix, values in CONSOLE.items()},
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}
