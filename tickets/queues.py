@@ -45,6 +45,8 @@ class Filters:
     group_id: int | None = None
     assignee_id: int | None = None
     category: str = ""
+    # The tickets the search index found for `q`; None matches `q` in the database alone.
+    found: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ def waiting_on_vendor() -> ColumnElement[bool]:
 def filter_condition(filters: Filters) -> ColumnElement[bool]:
     parts = [true()]
     if filters.q.strip():
-        parts.append(ticket_search.matching(filters.q))
+        parts.append(ticket_search.matching(filters.q, filters.found))
     if filters.status:
         parts.append(Ticket.status == filters.status)
     if filters.priority:

@@ -1,33 +1,33 @@
-"""Staff search over tickets: number, subject, body and requester.
+"""Which tickets a staff member's query finds in a queue: the search index's hits by text,
+and a substring match on who asked (name, e-mail, phone), which the index does not hold.
 
-A substring match (LIKE, case-insensitive) is enough for a desk of tens of thousands of
-tickets; the queues only ask `matching(q)` for a condition, so an index (PostgreSQL full text,
-SQLite FTS5 or the indexer) can replace this module without touching them.
+The index (tickets.search) ranks subjects, bodies and conversations; without it (a process
+that serves no searches) every field is matched by LIKE, slower but the same tickets.
 """
+
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, or_
 
 from tickets.models import Ticket
 
 MAX_WORDS = 8
+REQUESTER = (Ticket.requester_email, Ticket.requester_name, Ticket.requester_phone)
+TEXT = (Ticket.subject, Ticket.body)
 
 
-def matching(q: str) -> ColumnElement[bool]:
-    """Tickets whose fields hold every word of `q`; a bare number also finds that ticket."""
+def matching(q: str, numbers: Sequence[str] | None = None) -> ColumnElement[bool]:
+    """Tickets the index found (`numbers`), or whose requester holds every word of `q`;
+    without the index's numbers, whose text or requester holds every word."""
     words = q.split()[:MAX_WORDS]
-    condition = and_(*(_holds(word) for word in words))
+    fields = REQUESTER if numbers is not None else TEXT + REQUESTER
+    condition = and_(*(_holds(word, fields) for word in words))
+    found = list(numbers or [])
     if len(words) == 1 and words[0].lstrip("#").isdigit():
-        return or_(Ticket.number == words[0].lstrip("#"), condition)
-    return condition
+        found.append(words[0].lstrip("#"))
+    return or_(Ticket.number.in_(found), condition) if found else condition
 
 
-def _holds(word: str) -> ColumnElement[bool]:
+def _holds(word: str, fields) -> ColumnElement[bool]:
     pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    fields = (
-        Ticket.subject,
-        Ticket.body,
-        Ticket.requester_email,
-        Ticket.requester_name,
-        Ticket.requester_phone,
-    )
     return or_(*(f.ilike(pattern, escape="\\") for f in fields))

@@ -71,15 +71,18 @@ def test_queue_views_hold_their_tickets(worked, view, subject, absent):
     assert response.context["console"].queue.counts[view] >= 1
 
 
-def test_search_finds_tickets_by_phone_subject_and_number(worked, sessions):
+def test_search_finds_tickets_by_phone_subject_number_and_conversation(worked, sessions):
     number = _number(sessions, "RT-500")
     with worked("dispatcher") as web:
         by_phone = web.get("/console", params={"view": "open", "q": "123-45-67"})
         by_words = web.get("/console", params={"view": "open", "q": "rt-500 перезагружается"})
         by_number = web.get("/console", params={"view": "open", "q": number})
+        by_note = web.get("/console", params={"view": "open", "q": "watchdog"})
     assert _subjects(by_phone) == {"Нет интернета в бухгалтерии"}
     assert _subjects(by_words) == {"Маршрутизатор RT-500 перезагружается каждый час"}
     assert [t.number for t in by_number.context["console"].queue.rows] == [number]
+    # Only an internal note says it: the ticket index holds the whole conversation.
+    assert [t.number for t in by_note.context["console"].queue.rows] == [number]
 
 
 def test_dispatcher_classifies_and_assigns_a_new_ticket(worked, sessions):

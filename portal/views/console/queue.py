@@ -1,6 +1,6 @@
 """The console's queues: views of the desk in a sidebar, filters, sorting and ticket search."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,6 +10,7 @@ from kb_service.hostile_input import DB_INT_MAX
 from portal.deps import Page, PageDep, sign_in_first
 from portal.templating import render
 from tickets import handling, queues
+from tickets import search as ticket_search
 from tickets.clocks import Clock, nearest
 from tickets.models import PRIORITIES
 from tickets.workflow import STATUSES
@@ -55,6 +56,10 @@ def index(
 def queue_page(page: Page, view: str, filters: queues.Filters, sort: str, number: int):
     """One page of a view, the sidebar's counts and what the filters offer."""
     now = utcnow()
+    if filters.q.strip():
+        index = page.request.app.state.ticket_index
+        found = tuple(ticket_search.search(index, page.viewer, filters.q))
+        filters = replace(filters, found=found)
     shown = queues.queue(page.db, page.viewer, view, filters, sort, number, queues.Moment.at(now))
     due = {ticket.id: nearest(ticket, now) for ticket in shown.rows}
     return QueuePage(shown, filters, sort, handling.choices(page.db), due)
