@@ -38,7 +38,6 @@ from portal.views import (
     account,
     articles,
     ask,
-    console,
     console_mail,
     home,
     notification_settings,
@@ -48,6 +47,7 @@ from portal.views import (
     ticket_links,
     tickets,
 )
+from portal.views.console import new_ticket, overview, queue, ticket
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
@@ -112,8 +112,9 @@ def _document_problems(app: FastAPI) -> None:
 
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
-    pages = (home, search, articles, products, ask, account, tickets, console, planning)
-    for module in (*pages, ticket_links, notification_settings, console_mail):
+    pages = (home, search, articles, products, ask, account, tickets, planning)
+    console = (queue, ticket, new_ticket, overview)
+    for module in (*pages, *console, ticket_links, notification_settings, console_mail):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )

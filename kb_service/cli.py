@@ -118,6 +118,7 @@ def _prepare_node(settings: Settings, sessions):
 
 def _load_demo(sessions) -> None:
     from kb_service import demo
+    from tickets import demo as desk_demo
 
     with session_scope(sessions) as session:
         if demo.is_empty(session):
@@ -125,6 +126,8 @@ def _load_demo(sessions) -> None:
             demo.load_demo(session)
         else:
             demo.ensure_demo_users(session)
+        if desk_demo.is_empty(session):
+            desk_demo.load_desk_demo(session)
     out.print("[bold]Demo users[/] (e-mail / password):")
     for user in demo.USERS:
         out.print(f"  {user.role:<11} {user.email:<26} {user.password}", highlight=False)

@@ -23,7 +23,9 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Committed when the handler returns, before the response leaves: a browser following a
+# redirect after a form must find the change (FastAPI's default commits after sending).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_settings(request: Request) -> Settings:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from kb_service.access import Viewer
@@ -60,3 +61,9 @@ def local_path(target: str | None, default: str = "/") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+def sign_in_first(request: Request, target: str) -> RedirectResponse:
+    """To the sign-in page, coming back to `target` (a path of this site) afterwards."""
+    login = request.url_for("portal.login")
+    return RedirectResponse(f"{login}?next={local_path(target, '/')}", status_code=303)

@@ -39,6 +39,8 @@ DESK_READERS = frozenset({"dispatcher", "engineer", "manager", "admin"})
 CLIENTS = frozenset({"client", "other_client"})
 DISPATCH = frozenset({"dispatcher", "manager", "admin"})
 MANAGERS = frozenset({"manager", "admin"})
+# Who works tickets (tickets.workflow.WORK): the dispatchers and the engineers.
+WORKERS = DISPATCH | {"engineer"}
 PASSWORD = "correct horse"
 DENIED = {401, 403, 404}
 
@@ -390,6 +392,50 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/planning"): [
         Probe("POST", "/planning", DISPATCH | {"engineer"}, _form(_planning_form), portal=True),
     ],
+    ("GET", "/console/tickets/{number}"): [
+        Probe("GET", "/console/tickets/{client_ticket}", STAFF, portal=True),
+    ],
+    ("POST", "/console/tickets/{number}/{action}"): [
+        # As the workflow says: every staff role may note, the desk answers, dispatch sorts.
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/note",
+            STAFF,
+            _form(lambda w, a: {"body": f"Note by {a}"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/answer",
+            WORKERS,
+            _form(lambda w, a: {"body": f"Reply by {a}"}),
+            portal=True,
+        ),
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/classify",
+            DISPATCH,
+            _form(lambda w, a: {"priority": "high"}),
+            portal=True,
+        ),
+    ],
+    ("GET", "/console/new"): [Probe("GET", "/console/new?q=client", WORKERS, portal=True)],
+    ("POST", "/console/new"): [
+        Probe(
+            "POST",
+            "/console/new",
+            WORKERS,
+            _form(
+                lambda w, a: {
+                    "email": "caller@example.test",
+                    "subject": "Phoned in",
+                    "body": "By phone.",
+                }
+            ),
+            portal=True,
+        ),
+    ],
+    ("GET", "/console/overview"): [Probe("GET", "/console/overview", DISPATCH, portal=True)],
     # The service desk's API.
     ("GET", "/api/v1/tickets"): [Probe("GET", "/api/v1/tickets", SIGNED_IN)],
     ("POST", "/api/v1/tickets"): [Probe("POST", "/api/v1/tickets", SIGNED_IN, _json(_api_ticket))],

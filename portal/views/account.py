@@ -18,8 +18,8 @@ router = APIRouter()
 
 
 @router.get("/login", name="portal.login")
-def login_form(request: Request, next: Annotated[str, Query(max_length=500)] = "/tickets"):
-    return render(request, "account/login.html", next=local_path(next, "/tickets"), email="")
+def login_form(request: Request, next: Annotated[str, Query(max_length=500)] = ""):
+    return render(request, "account/login.html", next=local_path(next, ""), email="")
 
 
 @router.post("/login", name="portal.login_submit")
@@ -28,9 +28,9 @@ def login(
     db: SessionDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1000)],
-    next: Annotated[str, Form(max_length=500)] = "/tickets",
+    next: Annotated[str, Form(max_length=500)] = "",
 ):
-    context = {"next": local_path(next, "/tickets"), "email": email}
+    context = {"next": local_path(next, ""), "email": email}
     now = utcnow()
     attempt = accounts.try_sign_in(db, email, password, _address(request), now)
     if attempt.wait is not None:
@@ -42,7 +42,9 @@ def login(
     is_staff = accounts.viewer_for(db, user).is_staff
     sign_in(request, start_session(db, user, now), user.name, is_staff)
     request.session.setdefault(LOCALE, user.locale)
-    return RedirectResponse(context["next"], status_code=303)
+    # Without a page to go back to, staff land on the console and clients on their tickets.
+    landing = context["next"] or ("/console" if is_staff else "/tickets")
+    return RedirectResponse(landing, status_code=303)
 
 
 @router.post("/logout", name="portal.logout")

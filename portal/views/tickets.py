@@ -35,6 +35,10 @@ def show(page: PageDep, number: str):
         return RedirectResponse(
             f"{page.request.url_for('portal.login')}?next={target}", status_code=303
         )
+    if page.viewer.is_staff:
+        # Staff work a ticket on the console's page, which shows what the client does not.
+        url = page.request.url_for("portal.console_ticket", number=number)
+        return RedirectResponse(url, status_code=303)
     return _page(page, service.get_ticket(page.db, page.viewer, number))
 
 

@@ -8,10 +8,25 @@ from pathlib import Path
 import pytest
 
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
+from tickets import clocks, queues, workflow
+from tickets.models import CHANNELS, PRIORITIES
 from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
 
 TEMPLATES = Path(__file__).parents[2] / "portal" / "templates"
 KEY_RE = re.compile(r"""_(?:\.plural)?\(\s*["']([^"']+)["']""")
+# The console's words for the desk's own values (tickets.queues, clocks, workflow, models).
+CONSOLE = {
+    "view": queues.VIEWS,
+    "sort": queues.SORTS,
+    "priority": PRIORITIES,
+    "channel": CHANNELS,
+    "clock": clocks.STATES,
+    "clock_name": ("response", "resolution"),
+    "action": (*workflow.MOVES, "create"),
+    "field": ("status", "priority", "assignee_id", "group_id", "category_id", "product_id",
+              "organisation_id", "escalation", "solution_sent"),
+    "problem": ("invalid", "conflict", "stale"),
+}  # fmt: skip
 # Keys built in templates from a prefix and a value: every expansion must exist.
 ERROR_KINDS = ("csrf", "400", "403", "404", "405", "409", "413", "422", "429", "500")
 DYNAMIC = {
@@ -20,6 +35,7 @@ DYNAMIC = {
     "language.name.": [f"language.name.{code}" for code in LANGUAGES],
     "status.": [f"status.{s}" for s in ("new", "open", "waiting", "resolved", "closed")],
     "notify.event.": [f"notify.event.{e}" for e in CLIENT_EVENTS + STAFF_EVENTS],
+    **{f"{prefix}.": [f"{prefix}.{v}" for v in values] for prefix, values in CONSOLE.items()},
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}
 

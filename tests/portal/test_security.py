@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 
 from kb_service.accounts.throttle import ACCOUNT_AT_ADDRESS
 from kb_service.app import create_app
-from portal.views import account, articles, ask, console, home, products, search, tickets
+from portal.views import account, articles, ask, home, products, search, tickets
+from portal.views.console import new_ticket, overview, queue, ticket
 from tests.builders import make_article, make_user
 from tests.portal.conftest import csrf_of, login
 
@@ -15,13 +16,14 @@ def _portal_posts(app) -> list[str]:
     """Every POST route of the portal's routers (all of which the app includes)."""
     return [
         route.path
-        for module in PORTAL_VIEWS
+        for module in PORTAL_VIEWS + CONSOLE_VIEWS
         for route in module.router.routes
         if isinstance(route, APIRoute) and "POST" in route.methods
     ]
 
 
-PORTAL_VIEWS = (account, articles, ask, console, home, products, search, tickets)
+PORTAL_VIEWS = (account, articles, ask, home, products, search, tickets)
+CONSOLE_VIEWS = (queue, ticket, new_ticket, overview)
 
 
 def _concrete(path: str) -> str:
@@ -32,7 +34,8 @@ def _concrete(path: str) -> str:
 def test_the_portal_has_the_expected_forms(app):
     assert set(_portal_posts(app)) >= {"/login", "/logout", "/language", "/ask", "/ask/suggest",
                                        "/ask/{token}/solved", "/articles/{article_id}/feedback",
-                                       "/tickets/{number}/{action}"}  # fmt: skip
+                                       "/tickets/{number}/{action}", "/console/new",
+                                       "/console/tickets/{number}/{action}"}  # fmt: skip
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])
@@ -147,7 +150,7 @@ def test_a_staff_session_reaches_the_console_and_a_client_does_not(sessions, app
     with TestClient(app) as staff, TestClient(app) as client:
         login(staff, "eng@x.test", "correct horse")
         login(client, "cli@x.test", "correct horse")
-        assert staff.get("/console").template.name == "console/index.html"
+        assert staff.get("/console").template.name == "console/queue.html"
         assert client.get("/console").status_code == 403
 
 

@@ -40,6 +40,11 @@ PORTAL = [
     ("client", "/tickets/{ticket}"),
     ("client", "/ask"),
     ("admin", "/console"),
+    ("admin", "/console?view=open&sort=priority&q=printer"),
+    ("admin", "/console?view=breached"),
+    ("admin", "/console/tickets/{ticket}"),
+    ("admin", "/console/new?q=sql"),
+    ("admin", "/console/overview"),
 ]
 API = [
     ("anonymous", "/api/v1/search?q=printer"),

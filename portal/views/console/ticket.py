@@ -1,0 +1,106 @@
+"""The console's ticket page: classify, assign, reply, note, escalate, resolve, with the SLA
+clocks, the client's search trail and the history beside the conversation."""
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm.exc import StaleDataError
+
+from kb_service.db import utcnow
+from kb_service.errors import Conflict, Forbidden, Invalid
+from portal.deps import Page, PageDep, sign_in_first
+from portal.templating import render
+from tickets import desk, handling, workflow
+from tickets.clocks import Clock, clocks
+from tickets.models import Ticket, TicketEvent, TicketMessage
+from tickets.trail import Trail, summary
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    ticket: Ticket
+    messages: list[TicketMessage]
+    history: list[TicketEvent]
+    actions: list[str]
+    clocks: list[Clock]
+    trail: Trail
+    choices: handling.Choices
+    # Names for the ids a history entry changed (assignee_id -> {id: name}, ...).
+    names: dict[str, dict]
+    form: handling.ActionForm = field(default_factory=handling.ActionForm)
+    failed: str = ""  # the action whose form was refused
+    problem: str = ""  # "invalid", "conflict" or "stale"
+    errors: frozenset[str] = frozenset()  # the fields to correct
+
+
+@router.get("/console/tickets/{number}", name="portal.console_ticket")
+def show(page: PageDep, number: str):
+    if page.viewer.user_id is None:
+        return sign_in_first(
+            page.request, f"/console/tickets/{number}" if number.isdigit() else "/console"
+        )
+    return render(page.request, "console/ticket.html", console=ticket_page(page, number))
+
+
+@router.post("/console/tickets/{number}/{action}", name="portal.console_action")
+def act(page: PageDep, number: str, action: str, form: Annotated[handling.ActionForm, Form()]):
+    refused = act_page(page, number, action, form)
+    if refused is None:
+        url = page.request.url_for("portal.console_ticket", number=number)
+        return RedirectResponse(f"{url}#{action}", status_code=303)
+    status = 422 if refused.problem == "invalid" else 409
+    return render(page.request, "console/ticket.html", status, console=refused)
+
+
+def act_page(page: Page, number: str, action: str, form: handling.ActionForm):
+    """Take the action; on a refusal, the page again with the form as typed and why."""
+    try:
+        handling.act(page.db, page.viewer, number, action, form)
+        return None
+    except (Invalid, Conflict, StaleDataError) as exc:
+        # Nothing of a refused action may be saved with the page that reports it.
+        page.db.rollback()
+        where = frozenset(e.get("where", "") for e in getattr(exc, "errors", None) or [])
+        problem = _problem(exc)
+        return ticket_page(page, number, form=form, failed=action, problem=problem, errors=where)
+
+
+def _problem(exc: Exception) -> str:
+    """Why an action was refused, as the page says it."""
+    if isinstance(exc, Invalid):
+        return "invalid"
+    stale = isinstance(exc, StaleDataError) or exc.message == handling.STALE
+    return "stale" if stale else "conflict"
+
+
+def ticket_page(page: Page, number: str, **refusal) -> TicketPage:
+    """The ticket with everything the console shows about it, in a fixed number of queries."""
+    if not page.viewer.is_staff:
+        raise Forbidden("the console is for staff")
+    ticket = desk.get(page.db, page.viewer, number)
+    actor = desk.actor_for(page.viewer, ticket)
+    choices = handling.choices(page.db)
+    return TicketPage(
+        ticket=ticket,
+        messages=desk.conversation(ticket, page.viewer),
+        history=desk.history(ticket, page.viewer),
+        actions=[
+            a
+            for a in workflow.allowed_actions(ticket.status, actor.actors)
+            if a in handling.ACTIONS
+        ],
+        clocks=clocks(ticket, utcnow()),
+        trail=summary(page.db, ticket.trail or {}),
+        choices=choices,
+        names={
+            "assignee_id": {u.id: u.name for u in choices.staff},
+            "group_id": {g.id: g.name for g in choices.groups},
+            "category_id": {c.id: c for c in choices.categories},
+            "product_id": {p.id: p.name for p in choices.products},
+        },
+        **refusal,
+    )
