@@ -19,6 +19,7 @@ def out(product: Product) -> ProductOut:
         parent=product.parent.code if product.parent else None,
         versions=[v.name for v in product.versions],
         description=product.description,
+        status=product.status,
         updated_at=product.updated_at,
     )
 

@@ -1,6 +1,7 @@
 """What the catalogue API and the importer accept and return."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,4 +38,5 @@ class ProductOut(BaseModel):
     parent: str | None
     versions: list[str]
     description: str
+    status: Literal["active", "discontinued"]
     updated_at: datetime
