@@ -159,6 +159,16 @@ def import_tickets(file: Annotated[Path, typer.Argument(help="JSONL file of tick
     _import(file, TICKETS, "tickets")
 
 
+@import_app.command("equipment")
+def import_equipment(
+    file: Annotated[Path, typer.Argument(help="JSONL file of installed equipment.")],
+) -> None:
+    """Import clients' installed equipment; unknown organisations are created."""
+    from kb_service.catalogue.equipment import EQUIPMENT
+
+    _import(file, EQUIPMENT, "equipment")
+
+
 def _import(file: Path, importer, what: str) -> None:
     from kb_service.importing import check_file
 
