@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from kb_service.access import Viewer
 from kb_service.catalogue import equipment, service
@@ -13,6 +13,8 @@ from kb_service.errors import Forbidden
 from kb_service.hostile_input import DB_INT_MAX
 
 router = APIRouter(tags=["catalogue"])
+# As long as the column: a longer id in the path of a PUT would otherwise reach the database.
+EquipmentId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 def out(product: Product) -> ProductOut:
@@ -82,7 +84,7 @@ def list_equipment(
 
 
 @router.get("/equipment/{equipment_id}", response_model=EquipmentOut)
-def get_equipment(equipment_id: str, session: SessionDep, viewer: ViewerDep):
+def get_equipment(equipment_id: EquipmentId, session: SessionDep, viewer: ViewerDep):
     return equipment_out(equipment.get_equipment(session, viewer, equipment_id))
 
 
@@ -92,6 +94,8 @@ def create_equipment(data: EquipmentIn, session: SessionDep, viewer: ViewerDep):
 
 
 @router.put("/equipment/{equipment_id}", response_model=EquipmentOut)
-def save_equipment(equipment_id: str, data: EquipmentIn, session: SessionDep, viewer: ViewerDep):
+def save_equipment(
+    equipment_id: EquipmentId, data: EquipmentIn, session: SessionDep, viewer: ViewerDep
+):
     data = data.model_copy(update={"id": equipment_id})
     return equipment_out(equipment.save_equipment(session, viewer, data))

@@ -170,3 +170,9 @@ def test_an_item_must_name_what_exists_and_end_its_warranty_after_installation(
         "/api/v1/equipment", json={**NEW, **change}, headers=auth(installed["dispatcher"])
     )
     assert response.status_code == 422 and message in response.text
+
+
+def test_an_id_longer_than_the_column_is_refused_before_the_database(client, installed):
+    path = "/api/v1/equipment/" + "x" * 101
+    response = client.put(path, json=NEW, headers=auth(installed["dispatcher"]))
+    assert response.status_code == 422
