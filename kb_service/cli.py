@@ -20,7 +20,9 @@ import_app = typer.Typer(help="Import JSON Lines files (idempotent by id).", no_
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API bearer tokens.", no_args_is_help=True)
 intake_app = typer.Typer(help="Feed messages to the service desk.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(intake_app, name="intake")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
@@ -157,6 +159,16 @@ def import_tickets(file: Annotated[Path, typer.Argument(help="JSONL file of tick
     _import(file, TICKETS, "tickets")
 
 
+@import_app.command("equipment")
+def import_equipment(
+    file: Annotated[Path, typer.Argument(help="JSONL file of installed equipment.")],
+) -> None:
+    """Import clients' installed equipment; unknown organisations are created."""
+    from kb_service.catalogue.equipment import EQUIPMENT
+
+    _import(file, EQUIPMENT, "equipment")
+
+
 def _import(file: Path, importer, what: str) -> None:
     from kb_service.importing import check_file
 
@@ -178,6 +190,40 @@ def _import(file: Path, importer, what: str) -> None:
         f"{what}: {report.read} read, {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged"
     )
+
+
+@catalogue_app.command("sync")
+def catalogue_sync(
+    source: Annotated[
+        Path | None, typer.Option(help="Settings file (TOML) naming the product database.")
+    ] = None,
+    feed: Annotated[
+        Path | None, typer.Option(help="Feed file of products (.jsonl or .csv).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Sync the catalogue from the company's products; bad rows are reported and skipped."""
+    from kb_service.catalogue.sources import read_feed, read_settings
+    from kb_service.catalogue.sync import sync_catalogue
+
+    settings = Settings()
+    source = source or (None if feed else settings.catalogue_source)
+    if (source is None) == (feed is None):
+        _fail("give --source or --feed (or set SPRAVKA_CATALOGUE_SOURCE), not both")
+    sessions = _database(settings)
+    try:
+        snapshot = read_settings(source) if source else read_feed(feed)
+        with session_scope(sessions) as session, _progress(hidden=as_json) as progress:
+            task = progress.add_task("Syncing products", total=len(snapshot.rows))
+            report = sync_catalogue(session, snapshot, lambda n: progress.advance(task, n))
+    except DomainError as exc:
+        _fail(exc.message, exc.errors)
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False) + "\n")
+        return
+    for key, reason in report.skipped:
+        err.print(f"skipped {key}: {reason}", highlight=False, markup=False)
+    out.print(f"products: {report.summary()}", highlight=False)
 
 
 @app.command()

@@ -54,6 +54,15 @@ class Settings(BaseSettings):
         description="Largest multipart body accepted (the ask form with its attachments).",
     )
 
+    catalogue_source: Path | None = Field(
+        None,
+        description="Settings file (TOML) naming the company's product database that the worker "
+        "syncs the catalogue from; unset: no scheduled sync.",
+    )
+    catalogue_interval: float = Field(
+        3600.0, gt=0, description="Seconds between scheduled catalogue syncs."
+    )
+
     attachments_dir: Path | None = Field(
         None,
         description="Where tickets' attachments are kept by content hash; default: "

@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kb_service.app import create_app
+from kb_service.catalogue.equipment import import_equipment
+from kb_service.catalogue.schemas import EquipmentImport
 from kb_service.config import Settings
 from kb_service.db import make_sessionmaker, session_scope
 from tests.builders import make_article, make_product, make_ticket, make_user
@@ -97,6 +99,9 @@ def _slug(text: str) -> str:
 
 def _article(world, actor):
     return {"id": f"new-{actor}", "title": "New", "body": "Text.", "language": "en"}
+
+
+EQ = {"organisation": "Org A", "product": "LP-2040"}
 
 
 def _product(world, actor):
@@ -217,6 +222,17 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _json(lambda w, a: {"code": "LP-2040", "name": f"LaserPrint by {a}"}),
         ),
     ],  # fmt: skip
+    # Staff see the installed base, a client their organisation's (Org A owns eq-a).
+    ("GET", "/api/v1/equipment"): [Probe("GET", "/api/v1/equipment", SIGNED_IN)],
+    ("GET", "/api/v1/equipment/{equipment_id}"): [
+        Probe("GET", "/api/v1/equipment/eq-a", {"client"} | STAFF),
+    ],
+    ("POST", "/api/v1/equipment"): [
+        Probe("POST", "/api/v1/equipment", DISPATCH, _json(lambda w, a: {"id": f"eq-{a}", **EQ})),
+    ],
+    ("PUT", "/api/v1/equipment/{equipment_id}"): [
+        Probe("PUT", "/api/v1/equipment/eq-a", DISPATCH, _json(lambda w, a: {"id": "eq-a", **EQ})),
+    ],
     ("GET", "/api/v1/groups"): [Probe("GET", "/api/v1/groups", STAFF)],
     ("POST", "/api/v1/groups"): [
         Probe(
@@ -636,6 +652,9 @@ def _seed(sessions) -> dict:
             tokens[actor] = accounts.create_token(s, users[actor])
         organisation = accounts.get_or_create_organisation(s, "Org A")
         accounts.give_products(s, organisation, ["LP-2040"])
+        import_equipment(
+            s, [(1, EquipmentImport(id="eq-a", organisation="Org A", product="LP-2040"))]
+        )
         calendar = contracts.save_calendar(
             s, CalendarIn(name="matrix", time_zone="Europe/Moscow", week={})
         )

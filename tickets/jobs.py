@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from kb_service.catalogue.sync import sync_on_schedule
 from kb_service.config import Settings
 from tickets.contracts.deadlines import watch_deadlines
 from tickets.followups import close_unanswered, watch_outside_promises
@@ -43,6 +44,7 @@ def jobs() -> list[Job]:
         Job("imap", 60.0, imap.poll, setting="imap_interval"),
         Job("close_unanswered", every=60.0, run=close_unanswered),
         Job("watch_outside_promises", every=60.0, run=watch_outside_promises),
+        Job("catalogue_sync", 3600.0, sync_on_schedule, setting="catalogue_interval"),
         # Planning after the watchers, so their events go out in the same round; sending last.
         Job("notify-plan", every=1.0, run=planner.plan),
         Job("notify-send", every=2.0, run=sender.send_due),
