@@ -170,7 +170,7 @@ def main() -> None:
         token = fill(settings, size, console)
         middle = str(10000 + size // 2)
         pages = {
-            "dispatcher's queue (console)": "/console?view=new",
+            "dispatcher's queue (console)": "/console?view=unassigned",
             "ticket page (console)": f"/console/tickets/{middle}",
             "ticket search (console)": "/console?q=password+reset",
             "queue (API)": "/api/v1/tickets?status=new",
