@@ -9,29 +9,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from kb_service.app import create_app, migrate_schema
-from kb_service.config import Settings
-from kb_service.db import make_engine, make_sessionmaker, session_scope
-from kb_service.demo import load_demo
+from kb_service.db import session_scope
+from tests.browser import DESKTOP, MARKS, chromium, demo_server
 from tests.builders import make_article
-from tests.live_server import serving
 from tickets.models import AskVisit, Ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 SCREENSHOTS = Path(__file__).parents[2] / "screenshots"
-DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+PHONE = {"width": 390, "height": 844}
 CLIENT = ("client@demo.spravka", "demo-client-pass")
 HOSTILE = ('Before <script>window.__xss = 1</script><img src="x" onerror="window.__xss = 2"> '
            '<a href="javascript:window.__xss=3" id="js-link">link</a> after.')  # fmt: skip
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = MARKS
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
@@ -39,26 +28,17 @@ sync_api = pytest.importorskip("playwright.sync_api")
 def server(tmp_path_factory):
     """A running portal on demo content; yields its base URL and a session factory."""
 
-    data = tmp_path_factory.mktemp("browser-data")
-    settings = Settings(data_dir=data, secret_key="browser-test-secret-0123456789abcdef",
-                        feed_interval=0.05)  # fmt: skip
-    engine = make_engine(settings.sqlalchemy_url)
-    migrate_schema(engine)
-    sessions = make_sessionmaker(engine)
-    with session_scope(sessions) as session:
-        load_demo(session)
+    def hostile(session):
         make_article(session, id="xss-demo", title="Hostile markup", body=HOSTILE)
-    with serving(create_app(settings)) as base_url:
-        yield base_url, sessions
-    engine.dispose()
+
+    with demo_server(tmp_path_factory.mktemp("browser-data"), hostile) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

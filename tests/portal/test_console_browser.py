@@ -6,53 +6,29 @@ One real server on the demo content with its worked desk (tickets.demo) serves t
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from kb_service.app import create_app, migrate_schema
-from kb_service.config import Settings
-from kb_service.db import make_engine, make_sessionmaker, session_scope, utcnow
-from kb_service.demo import load_demo
-from tests.live_server import serving
+from kb_service.db import session_scope, utcnow
+from tests.browser import DESKTOP, MARKS, chromium, demo_server
 from tickets.demo import load_desk_demo
 from tickets.models import Ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-DESKTOP = {"width": 1280, "height": 900}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium package"),
-]
+pytestmark = MARKS
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("console-browser")
-    settings = Settings(data_dir=data, secret_key="console-browser-secret-0123456789abcdef",
-                        feed_interval=0.05)  # fmt: skip
-    engine = make_engine(settings.sqlalchemy_url)
-    migrate_schema(engine)
-    sessions = make_sessionmaker(engine)
-    with session_scope(sessions) as session:
-        load_demo(session)
-        load_desk_demo(session)
-    with serving(create_app(settings)) as base_url:
-        yield base_url, sessions
-    engine.dispose()
+    with demo_server(tmp_path_factory.mktemp("console-browser"), load_desk_demo) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

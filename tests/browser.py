@@ -1,0 +1,53 @@
+"""What the browser tests share: Debian's chromium driven by Playwright, and a demo server."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from kb_service.app import create_app, migrate_schema
+from kb_service.config import Settings
+from kb_service.db import make_engine, make_sessionmaker, session_scope
+from kb_service.demo import load_demo
+from tests.live_server import serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+DESKTOP = {"width": 1280, "height": 900}
+MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium package"),
+]
+
+
+@contextmanager
+def demo_server(folder: Path, seed: Callable = lambda session: None) -> Iterator[tuple]:
+    """A real server on the demo content (and what `seed` adds) in `folder`; yields its base
+    URL and a session factory on its database."""
+    settings = Settings(data_dir=folder, secret_key="browser-test-secret-0123456789abcdef",
+                        feed_interval=0.05)  # fmt: skip
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate_schema(engine)
+    sessions = make_sessionmaker(engine)
+    with session_scope(sessions) as session:
+        load_demo(session)
+        seed(session)
+    try:
+        with serving(create_app(settings)) as base_url:
+            yield base_url, sessions
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def chromium(sync_api) -> Iterator:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
