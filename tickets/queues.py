@@ -7,12 +7,12 @@ all views for the sidebar are a fixed number of statements, however many tickets
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import Viewer
 from kb_service.errors import Forbidden
-from tickets import ticket_search
+from tickets import search as ticket_search
 from tickets.models import PRIORITIES, Escalation, Ticket, TicketCategory
 from tickets.models import support_group_member as member
 from tickets.workflow import WORKING
@@ -107,9 +107,9 @@ def view_counts(session: Session, viewer: Viewer, moment: Moment) -> dict[str, i
         func.coalesce(func.sum(case((view_condition(v, viewer, moment), 1), else_=0)), 0)
         for v in VIEWS
     ]
-    return dict(
-        zip(VIEWS, session.execute(select(*columns).select_from(Ticket)).one(), strict=True)
-    )
+    # Every view holds working tickets only: the index on status leaves the closed ones out.
+    counted = select(*columns).select_from(Ticket).where(Ticket.status.in_(WORKING))
+    return dict(zip(VIEWS, session.execute(counted).one(), strict=True))
 
 
 def next_due() -> ColumnElement:
@@ -149,12 +149,11 @@ def breached(now: datetime) -> ColumnElement[bool]:
 
 
 def waiting_on_vendor() -> ColumnElement[bool]:
-    """An outside escalation of the ticket is still unanswered."""
-    return exists(
-        select(Escalation.id).where(
-            Escalation.ticket_id == Ticket.id,
-            Escalation.kind == "external",
-            Escalation.resolved_at.is_(None),
+    """An outside escalation of the ticket is still unanswered (one uncorrelated subquery,
+    not one per ticket: the counts test every working ticket against it)."""
+    return Ticket.id.in_(
+        select(Escalation.ticket_id).where(
+            Escalation.kind == "external", Escalation.resolved_at.is_(None)
         )
     )
 

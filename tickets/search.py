@@ -3,15 +3,16 @@
 Each node keeps a ticket index beside its article index (`Settings.ticket_index_path`), fed
 from the outbox topic "ticket" the way the article index is fed from its own: the index
 remembers the last event applied, so a crash only makes the feed apply some events again.
-A ticket's document holds its subject, its text and its whole conversation (internal notes
-too: only staff search tickets); its status rides in the category field so a queue can
-narrow by it.
+A ticket's document holds its subject, its requester, its text and its whole conversation
+(internal notes too: only staff search tickets); its status rides in the category field so a
+queue can narrow by it. `matching` adds what words cannot find: a ticket's number, and an
+address or a phone number typed in part.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from indexer import search as engine
@@ -32,7 +33,9 @@ _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
 
 def to_document(ticket: Ticket) -> Document:
-    text = "\n\n".join([ticket.body, *(m.body for m in ticket.messages)])
+    # Who asked is searched too (a dispatcher looks a caller up by name).
+    requester = " ".join(filter(None, (ticket.requester_name, ticket.requester_email)))
+    text = "\n\n".join([requester, ticket.body, *(m.body for m in ticket.messages)])
     return Document(
         id=ticket.number,
         title=ticket.subject,
@@ -86,6 +89,32 @@ def search(index: SearchIndex, viewer: Viewer, query: str, limit: int = 200) -> 
     numbers = [query] if query.isdigit() else []
     result = engine.search(index, query, groups=frozenset({STAFF_GROUP}), limit=limit)
     return list(dict.fromkeys(numbers + [hit.id for hit in result.hits]))
+
+
+def matching(q: str, numbers: Sequence[str] | None = None) -> ColumnElement[bool]:
+    """The tickets a staff member's query finds: those the index found (`numbers`), the one
+    with that number, and those whose requester's address or phone holds a typed part of one
+    (`@` or four digits). Without the index's numbers (a process that serves no searches)
+    every word is matched by LIKE in the text and the requester, slower but the same tickets."""
+    words = q.split()[:MAX_WORDS]
+    found = list(numbers or [])
+    found += [w.lstrip("#") for w in words if w.lstrip("#").isdigit()]
+    if numbers is None:
+        fields = (Ticket.subject, Ticket.body, *_CONTACT, Ticket.requester_name)
+        condition = and_(*(_holds(word, fields) for word in words))
+    else:
+        contacts = [w for w in words if "@" in w or sum(c.isdigit() for c in w) >= 4]
+        condition = or_(*(_holds(word, _CONTACT) for word in contacts)) if contacts else false()
+    return or_(Ticket.number.in_(found), condition) if found else condition
+
+
+_CONTACT = (Ticket.requester_email, Ticket.requester_phone)
+MAX_WORDS = 8
+
+
+def _holds(word: str, fields) -> ColumnElement[bool]:
+    pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(*(f.ilike(pattern, escape="\\") for f in fields))
 
 
 def _documents(session: Session) -> Iterator[Document]:
