@@ -2,11 +2,13 @@
 SPRAVKA_TEST_DATABASE_URL is set), a session, the app and an API client."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, not_, select
+from sqlalchemy.engine import make_url
 
 from kb_service.access import BUILTIN_GROUPS
 from kb_service.accounts.models import AccessGroup
@@ -29,9 +31,41 @@ MIGRATED = {
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory, worker_id) -> Iterator[str]:
+    """SQLite in the session's temporary folder, or SPRAVKA_TEST_DATABASE_URL (PostgreSQL).
+
+    Each parallel worker (pytest-xdist) gets a database of its own: on PostgreSQL a fresh
+    one beside the given one, named after the worker and dropped at the end.
+    """
     url = os.environ.get("SPRAVKA_TEST_DATABASE_URL")
-    return url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'spravka.db'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'spravka.db'}"
+        return
+    if worker_id == "master":
+        yield url
+        return
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker_id}")
+    _recreate(own)
+    yield own.render_as_string(hide_password=False)
+    _drop(own)
+
+
+def _recreate(url) -> None:
+    _drop(url)
+    with _server(url) as server:
+        server.execute(f'CREATE DATABASE "{url.database}"')
+
+
+def _drop(url) -> None:
+    with _server(url) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+def _server(url):
+    import psycopg
+
+    server = url.set(drivername="postgresql", database="postgres")
+    return psycopg.connect(server.render_as_string(hide_password=False), autocommit=True)
 
 
 @pytest.fixture(scope="session")
