@@ -4,6 +4,7 @@ Every view is one SQL condition on Ticket, so a page of any queue, its total and
 all views for the sidebar are a fixed number of statements, however many tickets there are.
 """
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import Viewer
 from kb_service.errors import Forbidden
+from kb_service.outbox import OutboxEvent
 from tickets import search as ticket_search
 from tickets.models import PRIORITIES, Escalation, Ticket, TicketCategory
 from tickets.models import support_group_member as member
@@ -102,7 +104,34 @@ def queue(
 
 
 def view_counts(session: Session, viewer: Viewer, moment: Moment) -> dict[str, int]:
-    """How many tickets each view holds, in one statement."""
+    """How many tickets each view holds: one statement over the working tickets (about 60 ms
+    at 8,000 of them), kept until a ticket changes (the outbox moves on) or the minute turns
+    (the time-based views move with the clock)."""
+    key = (
+        viewer.user_id,
+        # The newest event's id and time: a database emptied and refilled reuses ids, not times.
+        session.execute(
+            select(OutboxEvent.id, OutboxEvent.created_at).order_by(OutboxEvent.id.desc()).limit(1)
+        ).first(),
+        moment.now.replace(second=0, microsecond=0),
+        moment.day_ends,
+    )
+    with _COUNTS_LOCK:
+        counts = _COUNTS.get(key)
+    if counts is None:
+        counts = _count_views(session, viewer, moment)
+        with _COUNTS_LOCK:
+            if len(_COUNTS) > 1000:
+                _COUNTS.clear()
+            _COUNTS[key] = counts
+    return counts
+
+
+_COUNTS: dict[tuple, dict[str, int]] = {}
+_COUNTS_LOCK = threading.Lock()
+
+
+def _count_views(session: Session, viewer: Viewer, moment: Moment) -> dict[str, int]:
     columns = [
         func.coalesce(func.sum(case((view_condition(v, viewer, moment), 1), else_=0)), 0)
         for v in VIEWS
