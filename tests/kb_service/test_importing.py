@@ -20,7 +20,7 @@ from kb_service.articles.models import (
 )
 from kb_service.articles.schemas import ArticleImport
 from kb_service.catalogue.models import Product
-from kb_service.db import utcnow
+from kb_service.db import LOCK_WAIT_SECONDS, utcnow
 from kb_service.errors import Conflict
 from kb_service.importing import import_articles
 from kb_service.outbox import OUTBOX_LOCK_KEY, OutboxEvent
@@ -49,8 +49,11 @@ def _another_writer_gets_in(engine) -> bool:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             except Exception:
                 return False
-            connection.exec_driver_sql("ROLLBACK")
-            return True
+            else:
+                connection.exec_driver_sql("ROLLBACK")
+                return True
+            finally:  # the connection goes back to the pool: give it back its own wait
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_WAIT_SECONDS * 1000}")
         got = connection.scalar(
             text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": OUTBOX_LOCK_KEY}
         )
