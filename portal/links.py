@@ -48,11 +48,8 @@ def _placeholder(param: str) -> str:
 
 
 def shapes_of(request: Request) -> RouteShapes:
-    state = request.app.state
-    shapes = getattr(state, "route_shapes", None)
-    if shapes is None:
-        shapes = state.route_shapes = RouteShapes(request.scope.get("router") or request.app)
-    return shapes
+    """The shapes of the app's routes (kb_service.app keeps them in `app.state.route_shapes`)."""
+    return request.app.state.route_shapes
 
 
 @pass_context
