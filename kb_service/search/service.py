@@ -101,13 +101,14 @@ class SearchService:
         normalised = engine.normalise_query(text)
         result = self._cached(
             viewer,
-            ("search", normalised, limit + len(exclude), 0, product, None, None),
+            ("similar", normalised, limit + len(exclude), product),
             lambda: engine.search(
                 self.index,
                 normalised,
                 groups=viewer.groups,
                 limit=limit + len(exclude),
                 product=product,
+                correct=False,
             ),
         )
         return [hit for hit in result.hits if hit.id not in exclude][:limit]

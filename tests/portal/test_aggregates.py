@@ -34,3 +34,13 @@ def test_a_saved_article_shows_on_the_next_home_page(app, sessions):
         with sessions.begin() as session:
             make_article(session, id="second", title="Scanner driver")
         assert recent_ids(client) == {"first", "second"}
+
+
+def test_a_kept_article_page_closes_when_the_article_is_restricted(app, sessions):
+    with sessions.begin() as session:
+        make_article(session, id="vpn", title="VPN tunnel drops")
+    with TestClient(app) as client:
+        assert client.get("/articles/vpn").status_code == 200
+        with sessions.begin() as session:
+            make_article(session, id="vpn", title="VPN tunnel drops", groups=["internal"])
+        assert client.get("/articles/vpn").status_code == 404
