@@ -151,3 +151,25 @@ def test_compound_segment_files_read_the_mmap_like_bytesio_without_copying_it():
     shared.file.seek(0)
     assert list(shared.file) == list(BytesIO(data))
     assert shared.get(6, 4) == b"line"
+
+
+def test_threads_sharing_a_compound_file_each_read_from_where_they_sought():
+    import threading
+
+    from whoosh.filedb import compound
+
+    shared = compound.BufferFile(memoryview(bytes(range(256)) * 64), name="x").file
+    wrong = []
+
+    def reader(offset: int) -> None:
+        for _ in range(2_000):
+            shared.seek(offset)
+            if shared.read(4) != bytes(range(offset, offset + 4)):
+                wrong.append(offset)
+
+    threads = [threading.Thread(target=reader, args=(n * 16,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not wrong
