@@ -28,6 +28,7 @@ from kb_service.accounts.models import AccessGroup  # noqa: E402
 from kb_service.app import migrate_schema  # noqa: E402
 from kb_service.articles.models import (  # noqa: E402
     Article,
+    ArticleBody,
     Category,
     article_group,
     article_product,
@@ -72,7 +73,9 @@ def fill(url: str, size: int) -> float:
         category_ids = dict(db.execute(select(Category.slug, Category.id)).all())
         for start in range(0, size, 2000):
             batch = docs[start : start + 2000]
-            db.execute(insert(Article), [_row(d, category_ids) for d in batch])
+            db.execute(insert(ArticleBody), [_body(start + n, d) for n, d in enumerate(batch)])
+            rows = [_row(start + n, d, category_ids) for n, d in enumerate(batch)]
+            db.execute(insert(Article), rows)
             db.execute(
                 insert(article_group),
                 [{"article_id": d.id, "group_id": group_ids[g]} for d in batch for g in d.groups],
@@ -89,13 +92,22 @@ def fill(url: str, size: int) -> float:
     return time.perf_counter() - started
 
 
-def _row(doc, category_ids) -> dict:
+def _body(number: int, doc) -> dict:
+    # Bodies live in their own table (kb_service.articles.models.ArticleBody); ids from 1.
+    return {
+        "id": number + 1,
+        "article_id": doc.id,
+        "body_md": doc.body,
+        "body_html": f"<p>{html.escape(doc.body)}</p>",
+    }
+
+
+def _row(number: int, doc, category_ids) -> dict:
     now = utcnow()
     return {
         "id": doc.id,
         "title": doc.title,
-        "body_md": doc.body,
-        "body_html": f"<p>{html.escape(doc.body)}</p>",
+        "body_id": number + 1,
         "language": doc.language,
         "status": "published",
         "category_id": category_ids.get(doc.category),

@@ -63,6 +63,8 @@ class SearchIndex:
         # One refresh at a time: the feed thread and a rebuild may both ask for one.
         self._refresh_lock = threading.Lock()
         self._view: IndexView | None = None
+        # Grows with every searcher swapped in: results computed before a swap are stale.
+        self.version = 0
         self._caches = IndexCaches(self.path.resolve())
         self._position_cache: tuple[tuple[str | None, int], tuple[int, bool]] | None = None
         with self._writing():
@@ -223,6 +225,7 @@ class SearchIndex:
             view = self._open_view()
             with self._view_lock:
                 old, self._view = self._view, view
+                self.version += 1
             if old is not None:
                 old.retire()
                 if old.generation != view.generation:

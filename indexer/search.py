@@ -89,8 +89,12 @@ def search(
     product: str | None = None,
     language: str | None = None,
     category: str | None = None,
+    correct: bool = True,
 ) -> SearchResult:
-    """Search the articles the viewer may see; ``groups=None`` is an unrestricted viewer."""
+    """Search the articles the viewer may see; ``groups=None`` is an unrestricted viewer.
+
+    ``correct=False`` skips "did you mean" (two thirds of a related-articles search).
+    """
     limit, offset = max(0, min(limit, MAX_LIMIT)), max(0, offset)
     parsed = parse(query)
     terms = weighted_terms(parsed)
@@ -99,7 +103,7 @@ def search(
         # by product must not change the scores of what remains.
         population = view.population(groups)
         visible = view.allowed(groups, _restrictions(product, language, category))
-        correction = did_you_mean(view, parsed, visible)
+        correction = did_you_mean(view, parsed, visible) if correct else None
         scores = score(view, terms, population)
         matched = (scores > 0) & visible
         phrases = _phrase_mask(view, parsed)

@@ -30,8 +30,10 @@ from kb_service.problems import problem
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
+from portal.aggregates import new_aggregates
 from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
+from portal.links import RouteShapes
 from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
 from portal.views import (
@@ -112,6 +114,8 @@ def _document_problems(app: FastAPI) -> None:
 
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
+    app.state.aggregates = new_aggregates()
+    app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning)
     console = (queue, ticket, new_ticket, overview)
     for module in (*pages, *console, ticket_links, notification_settings, console_mail):

@@ -2,7 +2,13 @@
 
 `SearchService` is the only way the faces (API routes, portal pages, the ask form) reach the
 article index: every call takes the viewer, so nothing above this layer can search unfiltered.
+
+Results are kept per index version and per access key (the viewer's groups, None for staff):
+what the index returns depends on nothing else of the viewer, so two viewers share a result
+only when they may see exactly the same articles. Recording a search stays per request.
 """
+
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,10 +20,13 @@ from kb_service.activity import ActivityLog
 from kb_service.articles.models import Article
 from kb_service.db import utcnow
 from kb_service.errors import NotFound
+from kb_service.memo import Memo
 from kb_service.search.models import SearchEvent
 
 Hit = engine.Hit
 SearchResult = engine.SearchResult
+# Kept results, weighed in hits: 20,000 hits of about 1 KB (title, snippet) is ~20 MB a worker.
+RESULTS_BUDGET = 20_000
 
 
 class SearchService:
@@ -26,6 +35,12 @@ class SearchService:
     def __init__(self, index: SearchIndex, activity: ActivityLog | None = None) -> None:
         self.index = index
         self.activity = activity  # where searches are recorded; None records nothing (benches)
+        self._kept = Memo(RESULTS_BUDGET)
+
+    def _cached(self, viewer: Viewer, key: tuple, compute):
+        # The version is read before computing: a swap meanwhile makes this value unkept.
+        state = self.index.version
+        return self._kept.get(state, (viewer.groups, *key), compute, _weight)
 
     def search(
         self,
@@ -41,16 +56,23 @@ class SearchService:
         visit_id: str | None = None,
     ) -> tuple[SearchResult, int | None]:
         """Search within what the viewer may see; the first page of a query is recorded."""
-        result = engine.search(
-            self.index,
-            query,
-            groups=viewer.groups,
-            limit=limit,
-            offset=offset,
-            product=product,
-            language=language,
-            category=category,
+        normalised = engine.normalise_query(query)
+        key = ("search", normalised, limit, offset, product, language, category)
+        found = self._cached(
+            viewer,
+            key,
+            lambda: engine.search(
+                self.index,
+                normalised,
+                groups=viewer.groups,
+                limit=limit,
+                offset=offset,
+                product=product,
+                language=language,
+                category=category,
+            ),
         )
+        result = replace(found, query=query)
         event_id = None
         if offset == 0 and self.activity is not None:
             event_id = _record_search(self.activity, viewer, query, result.total, visit_id)
@@ -58,7 +80,12 @@ class SearchService:
 
     def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[Hit]:
         """Title completions for type-ahead, among visible articles only."""
-        return engine.suggest(self.index, prefix, groups=viewer.groups, limit=limit)
+        normalised = engine.normalise_query(prefix)
+        return self._cached(
+            viewer,
+            ("suggest", normalised, limit),
+            lambda: engine.suggest(self.index, normalised, groups=viewer.groups, limit=limit),
+        )
 
     def similar(
         self,
@@ -71,10 +98,24 @@ class SearchService:
     ) -> list[Hit]:
         """Visible articles matching free text (related articles, ask-form suggestions);
         unrecorded."""
-        result = engine.search(
-            self.index, text, groups=viewer.groups, limit=limit + len(exclude), product=product
+        normalised = engine.normalise_query(text)
+        result = self._cached(
+            viewer,
+            ("similar", normalised, limit + len(exclude), product),
+            lambda: engine.search(
+                self.index,
+                normalised,
+                groups=viewer.groups,
+                limit=limit + len(exclude),
+                product=product,
+                correct=False,
+            ),
         )
         return [hit for hit in result.hits if hit.id not in exclude][:limit]
+
+
+def _weight(value: SearchResult | list[Hit]) -> int:
+    return 1 + len(value.hits if isinstance(value, SearchResult) else value)
 
 
 def _record_search(

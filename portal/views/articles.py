@@ -14,6 +14,7 @@ from kb_service.errors import NotFound
 from kb_service.feedback.models import ArticleFeedback
 from kb_service.feedback.service import record_view, record_vote, vote_of_visit
 from kb_service.search.service import Hit, record_click
+from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
 from portal.templating import render
 
@@ -53,7 +54,7 @@ def feedback(
 
 def article_page(page: Page, article_id: str, search_id: int | None) -> ArticlePage:
     """A visible article, counted as viewed (and as the click of search ``search_id``)."""
-    article = get_article(page.db, page.viewer, article_id)
+    article = _visible_article(page, article_id)
     record_view(page.activity, page.viewer, article.id, page.visit_id)
     if search_id is not None:
         # A stale or foreign search id in a shared link: the view still counts, the click not.
@@ -64,3 +65,14 @@ def article_page(page: Page, article_id: str, search_id: int | None) -> ArticleP
         page.viewer, about, limit=RELATED, exclude=frozenset({article.id})
     )
     return ArticlePage(article, related, vote_of_visit(page.db, article.id, page.visit_id))
+
+
+def _visible_article(page: Page, article_id: str) -> Article:
+    # Outside staff, what a viewer may read is decided by their groups alone (published
+    # articles only), so the loaded article is kept per access key like the aggregates: its
+    # six queries were a third of the page.
+    if page.viewer.is_staff:
+        return get_article(page.db, page.viewer, article_id)
+    return kept_for(
+        page, ("article", article_id), lambda: get_article(page.db, page.viewer, article_id)
+    )

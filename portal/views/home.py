@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from kb_service.articles.service import recent_articles
 from kb_service.catalogue.service import families
 from kb_service.feedback.service import popular_articles
+from portal.aggregates import kept_for
 from portal.deps import PageDep
 from portal.templating import render
 
@@ -18,9 +19,9 @@ def home(page: PageDep):
     return render(
         page.request,
         "home/index.html",
-        popular=popular_articles(page.db, page.viewer, limit=6),
-        recent=recent_articles(page.db, page.viewer, limit=6),
-        families=families(page.db),
+        popular=kept_for(page, "popular", lambda: popular_articles(page.db, page.viewer, limit=6)),
+        recent=kept_for(page, "recent", lambda: recent_articles(page.db, page.viewer, limit=6)),
+        families=kept_for(page, "families", lambda: families(page.db)),
     )
 
 

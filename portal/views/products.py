@@ -10,6 +10,7 @@ from kb_service.articles.service import list_for_products
 from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import descendants, get_product, list_products
 from kb_service.hostile_input import DB_INT_MAX
+from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
 from portal.templating import render
 
@@ -36,7 +37,9 @@ def show(
     code: str,
     page_number: Annotated[int, Query(alias="page", ge=1, le=DB_INT_MAX)] = 1,
 ):
-    shown = product_page(page, code, page_number)
+    shown = kept_for(
+        page, ("product", code, page_number), lambda: product_page(page, code, page_number)
+    )
     return render(page.request, "products/show.html", **vars(shown), pages=shown.pages)
 
 

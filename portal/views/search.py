@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from kb_service.articles.service import group_names_of, list_categories
 from kb_service.catalogue.service import list_products
 from kb_service.search.service import SearchResult
+from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
 from portal.templating import render
 
@@ -59,6 +60,14 @@ def results_page(page: Page, q: str, filters: dict, page_number: int) -> Results
         result=result,
         event_id=event_id,
         audiences=group_names_of(page.db, ids) if page.viewer.is_staff else {},
-        product_names={p.code: p.name for p in list_products(page.db)},
-        category_names={c.slug: c.name for c in list_categories(page.db)},
+        product_names=kept_for(page, "product names", lambda: _product_names(page)),
+        category_names=kept_for(page, "category names", lambda: _category_names(page)),
     )
+
+
+def _product_names(page: Page) -> dict[str, str]:
+    return {p.code: p.name for p in list_products(page.db)}
+
+
+def _category_names(page: Page) -> dict[str, str]:
+    return {c.slug: c.name for c in list_categories(page.db)}

@@ -134,3 +134,42 @@ def test_private_surface_check_fails_on_another_whoosh_version(
 ) -> None:
     monkeypatch.setattr(whoosh_internals.whoosh, "versionstring", lambda: "2.7.5")
     assert not whoosh_internals.private_surface_ok()
+
+
+def test_compound_segment_files_read_the_mmap_like_bytesio_without_copying_it():
+    from io import BytesIO
+
+    from whoosh.filedb import compound
+
+    data = b"first line\nsecond\n\x00\x01binary tail"
+    shared = compound.BufferFile(memoryview(data), name="x")
+    copied = BytesIO(data)
+    assert shared.file is not None and not isinstance(shared.file, BytesIO)
+    for step in (lambda f: f.read(3), lambda f: f.readline(), lambda f: f.seek(-4, 2)):
+        assert step(shared.file) == step(copied)
+    assert shared.file.read() == copied.read() and shared.file.tell() == copied.tell()
+    shared.file.seek(0)
+    assert list(shared.file) == list(BytesIO(data))
+    assert shared.get(6, 4) == b"line"
+
+
+def test_threads_sharing_a_compound_file_each_read_from_where_they_sought():
+    import threading
+
+    from whoosh.filedb import compound
+
+    shared = compound.BufferFile(memoryview(bytes(range(256)) * 64), name="x").file
+    wrong = []
+
+    def reader(offset: int) -> None:
+        for _ in range(2_000):
+            shared.seek(offset)
+            if shared.read(4) != bytes(range(offset, offset + 4)):
+                wrong.append(offset)
+
+    threads = [threading.Thread(target=reader, args=(n * 16,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not wrong

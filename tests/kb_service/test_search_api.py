@@ -236,3 +236,28 @@ def test_a_search_can_be_clicked_before_its_event_is_written(app, client, mixed,
     app.state.activity.flush()
     with sessions() as s:
         assert s.get(SearchEvent, found["search_id"]).clicked_article_id == "pub"
+
+
+@pytest.mark.parametrize("first", ["engineer", None])
+def test_a_kept_result_is_never_served_to_a_viewer_with_other_access(client, mixed, first):
+    second = None if first else "engineer"
+    for token in (mixed.get(first), mixed.get(second), mixed.get(first)):
+        found = {r["id"] for r in search(client, "printer", token)["results"]}
+        headers = auth(token) if token else {}
+        suggested = client.get("/api/v1/suggest", params={"q": "printer se"}, headers=headers)
+        assert ("int" in found) == bool(suggested.json()) == (token is not None)
+
+
+def test_a_kept_result_is_still_recorded_for_each_request(app, client, mixed, session):
+    for visit in ("v-a", "v-b"):
+        assert search(client, "Printer  queue", visit=visit)["query"] == "Printer  queue"
+    app.state.activity.flush()
+    events = session.scalars(select(SearchEvent).where(SearchEvent.query == "printer queue"))
+    assert sorted(e.visit_id for e in events) == ["v-a", "v-b"]
+
+
+def test_kept_results_are_dropped_when_the_index_changes(client, mixed, sessions):
+    assert search(client, "rekey")["total"] == 0
+    with sessions.begin() as s:
+        make_article(s, id="vpn", title="VPN tunnel drops", body="Rekey lifetime.")
+    wait_for(client, "rekey", "vpn")

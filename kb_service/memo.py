@@ -1,0 +1,55 @@
+"""Results kept until what they were computed from changes: search results, page aggregates.
+
+A `Memo` belongs to one object (a search service, an app), never to the module, and every
+value it holds was computed at one *state*: a number that only grows (the index version, the
+outbox position). When a request brings a newer state, everything older is dropped at once;
+a request still holding an older state computes its value but does not keep it.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Memo:
+    """A least-recently-used map bounded by the total weight of its values, for one state."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._used = 0
+        self._state: Hashable | None = None
+        self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        state,
+        key: Hashable,
+        compute: Callable[[], T],
+        weight: Callable[[T], int] = lambda _value: 1,
+    ) -> T:
+        """The value of ``key`` at ``state``, computed (outside the lock) when not kept."""
+        with self._lock:
+            if self._state is None or state > self._state:
+                self._entries.clear()
+                self._used, self._state = 0, state
+            if state == self._state and key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key][0]
+        value = compute()
+        size = max(1, weight(value))
+        with self._lock:
+            if state != self._state or key in self._entries or size > self._budget:
+                return value
+            self._entries[key] = (value, size)
+            self._used += size
+            while self._used > self._budget:
+                _key, (_value, dropped) = self._entries.popitem(last=False)
+                self._used -= dropped
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
