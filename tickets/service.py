@@ -59,7 +59,7 @@ def create_from_portal(
             channel="portal",
             requester_email=email,
             requester_id=viewer.user_id,
-            product_id=_product_id(session, draft.product),
+            product_id=desk.product_id(session, draft.product) if draft.product else None,
             locale=locale,
             created_by_id=viewer.user_id,
             article_id=ask.article_id,
@@ -164,15 +164,6 @@ def _requester_email(
         return normalise_email(draft.email or "")
     except Invalid as exc:
         raise Invalid(exc.message, errors=[{"where": "email", "message": exc.message}]) from exc
-
-
-def _product_id(session: Session, code: str | None) -> int | None:
-    if not code:
-        return None
-    product = session.scalar(select(Product).where(Product.code == code))
-    if product is None:
-        raise Invalid(f"unknown product {code!r}", errors=[{"where": "product", "message": code}])
-    return product.id
 
 
 def _checked(uploads: list[Upload]) -> list[Upload]:
