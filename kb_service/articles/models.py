@@ -1,10 +1,12 @@
 """Articles, their versions, categories and tags."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -12,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -102,6 +105,12 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When an editor should next check that it still holds (the "due for review" list).
+    review_by: Mapped[date | None] = mapped_column(Date, index=True)
+    # The same article in its other language carries the same key (the first one's id).
+    translation_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Offered to engineers as a reply to insert in one click (canned response and KB as one).
+    standard_answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     category: Mapped[Category | None] = relationship(lazy="raise")
     author: Mapped[User | None] = relationship(lazy="raise")
