@@ -26,7 +26,7 @@ from kb_service.accounts.models import (
 )
 from kb_service.accounts.sessions import end_sessions
 from kb_service.activity import ActivityLog
-from kb_service.catalogue.models import Product
+from kb_service.catalogue.models import Equipment, Product
 from kb_service.catalogue.service import with_ancestors
 from kb_service.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -214,7 +214,8 @@ def viewer_for(session: Session, user: User | None) -> Viewer:
 
 
 def memberships(session: Session, user: User) -> tuple[set[str], set[str]]:
-    """Names of the user's groups (own and organisation's) and codes of owned products."""
+    """Names of the user's groups (own and organisation's) and codes of owned products
+    (marked as owned or installed as equipment), with their families."""
     names = set(
         session.scalars(
             select(AccessGroup.name).join(group_user).where(group_user.c.user_id == user.id)
@@ -229,10 +230,15 @@ def memberships(session: Session, user: User) -> tuple[set[str], set[str]]:
                 .where(group_organisation.c.organisation_id == user.organisation_id)
             )
         )
+        # Marked as owned, or installed at the organisation (its equipment): either entitles.
+        marked = select(organisation_product.c.product_id).where(
+            organisation_product.c.organisation_id == user.organisation_id
+        )
+        installed = select(Equipment.product_id).where(
+            Equipment.organisation_id == user.organisation_id
+        )
         owned = session.scalars(
-            select(Product)
-            .join(organisation_product)
-            .where(organisation_product.c.organisation_id == user.organisation_id)
+            select(Product).where(Product.id.in_(marked.union(installed)))
         ).all()
         codes = set(with_ancestors(session, owned))
     return names, codes

@@ -8,6 +8,7 @@ from kb_service.accounts import service as accounts
 from kb_service.accounts.service import viewer_for
 from kb_service.articles.models import Article
 from kb_service.articles.service import LOAD
+from kb_service.catalogue.models import Equipment, Product
 from tests.builders import make_article, make_product, make_user
 
 
@@ -52,6 +53,17 @@ def test_organisation_membership_of_a_named_group_reaches_its_users(kb):
 def test_owning_a_product_shows_articles_for_owners_of_its_family(kb):
     user = make_user(kb, organisation="Альфа")
     accounts.give_products(kb, accounts.get_or_create_organisation(kb, "Альфа"), ["RT-500"])
+    viewer = viewer_for(kb, user)
+    assert visible(kb, viewer) == {"pub", "cust", "net-owners"}
+    assert viewer.products == {"RT-500", "NET"}
+
+
+def test_equipment_installed_at_the_organisation_entitles_like_owning(kb):
+    user = make_user(kb, organisation="Бета")
+    organisation = accounts.get_or_create_organisation(kb, "Бета")
+    router = kb.scalar(select(Product).where(Product.code == "RT-500"))
+    kb.add(Equipment(id="sn-1", organisation_id=organisation.id, product_id=router.id))
+    kb.flush()
     viewer = viewer_for(kb, user)
     assert visible(kb, viewer) == {"pub", "cust", "net-owners"}
     assert viewer.products == {"RT-500", "NET"}
