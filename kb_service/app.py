@@ -40,6 +40,7 @@ from portal.views import (
     account,
     articles,
     ask,
+    equipment,
     console_mail,
     home,
     notification_settings,
@@ -116,7 +117,7 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
     app.state.aggregates = new_aggregates()
     app.state.route_shapes = RouteShapes(app.router)
-    pages = (home, search, articles, products, ask, account, tickets, planning)
+    pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
     console = (queue, ticket, new_ticket, overview)
     for module in (*pages, *console, ticket_links, notification_settings, console_mail):
         app.include_router(

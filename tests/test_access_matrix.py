@@ -383,6 +383,7 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
         Probe("POST", "/language", EVERYONE, _form(lambda w, a: {"locale": "en"}), portal=True),
     ],
     ("GET", "/tickets"): [Probe("GET", "/tickets", SIGNED_IN, portal=True)],
+    ("GET", "/equipment"): [Probe("GET", "/equipment", SIGNED_IN, portal=True)],
     ("GET", "/tickets/{number}"): [
         Probe("GET", "/tickets/{client_ticket}", {"client"} | STAFF, portal=True),
     ],

@@ -1,6 +1,9 @@
 """Home, search results and product pages: what rendered, and with what."""
 
+from sqlalchemy import update
+
 from indexer.search import Hit, SearchResult, Snippet
+from kb_service.catalogue.models import Product
 from kb_service.search.models import SearchEvent
 from kb_service.search.service import SearchService
 from tests.portal.conftest import login
@@ -105,3 +108,13 @@ def test_snippets_render_as_escaped_text_with_matches_marked(portal, monkeypatch
         '<p class="snippet">Браузер пишет &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; '
         "<mark>принтер</mark></p>"
     ) in response.text
+
+
+def test_a_product_page_names_its_family_versions_and_status(portal, sessions):
+    with sessions.begin() as s:
+        s.execute(update(Product).where(Product.code == "LP-2040").values(status="discontinued"))
+    response = portal.get("/products/LP-2040")
+    assert '/products/PRINT"' in response.text
+    assert "Версии: 3.2, 3.3, 3.4" in response.text
+    assert "Снято с производства" in response.text
+    assert "Снято с производства" not in portal.get("/products/LP-2060").text
