@@ -25,6 +25,8 @@ from kb_service.deps import cookie_callers_need_csrf
 from kb_service.errors import DomainError
 from kb_service.hostile_input import RefuseNul
 from kb_service.models import load_all
+from kb_service.observability import DatabaseCollector, RequestMetrics, outbox_backlog
+from kb_service.observability import router as observability_router
 from kb_service.problems import document as document_problems
 from kb_service.problems import problem
 from kb_service.search.api import router as search_router
@@ -40,8 +42,8 @@ from portal.views import (
     account,
     articles,
     ask,
-    equipment,
     console_mail,
+    equipment,
     home,
     notification_settings,
     planning,
@@ -56,6 +58,7 @@ from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
 from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
+from tickets.metrics import desk_gauges
 from tickets.models import MIGRATIONS as TICKET_MIGRATIONS
 from tickets.planning.api import router as planning_router
 from tickets.teams import router as teams_router
@@ -90,9 +93,11 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(router)
     api.include_router(intake_router)
     app.include_router(api)
+    app.include_router(observability_router)
     app.add_middleware(RefuseNul)
     _include_portal(app, settings)
-    app.add_middleware(BodyLimit, settings=settings)  # added last, so it runs first
+    app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(RequestMetrics)  # added last, so it runs first and counts every answer
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -152,6 +157,10 @@ async def _lifespan(app: FastAPI):
     app.state.search = SearchService(node.index, activity)
     app.state.ticket_index = node.ticket_index
     app.state.feed = node.feed
+    app.state.observed_indexes = {"articles": node.index, "tickets": node.ticket_index}
+    app.state.metrics = DatabaseCollector(
+        app.state.sessions, (outbox_backlog, desk_gauges), app.state.observed_indexes
+    )
     node.start()
     activity.start()
     try:

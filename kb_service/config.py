@@ -34,6 +34,16 @@ class Settings(BaseSettings):
         description="Seconds between writes of queued searches, views and token use; a crash "
         "loses at most this much of them.",
     )
+    ready_max_lag: float = Field(
+        30.0,
+        description="`/readyz` answers 503 while this node's search index is more than this "
+        "many seconds behind the outbox.",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="Bearer token with which the monitoring system reads `/metrics`; managers "
+        "and admins may read it signed in.",
+    )
     embedded_worker: bool = Field(
         True,
         description="Feed the index from a thread of `spravka serve`; false with `spravka worker`.",

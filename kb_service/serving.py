@@ -18,6 +18,7 @@ req/s; `uvicorn --workers 2` 6,370 req/s with httptools and uvloop, but 626 req/
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kb_service.config import Settings
+from kb_service.observability import MULTIPROCESS_ENV
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +70,23 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
     ]
 
 
+def metrics_folder(settings: Settings) -> Path:
+    """An empty folder where the workers keep their counters (kb_service/observability.py),
+    so that a scrape of any one of them reports the sum of all."""
+    folder = settings.data_dir / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
 def serve_workers(settings: Settings, node, host: str, port: int, workers: int) -> int:
     """Run Gunicorn with `workers` processes; `node` (the assembler's feeds and jobs, or None
     when `spravka worker` runs them elsewhere) runs here until the server exits."""
-    env = {**os.environ, "SPRAVKA_EMBEDDED_WORKER": "false"}
+    env = {
+        **os.environ,
+        "SPRAVKA_EMBEDDED_WORKER": "false",
+        MULTIPROCESS_ENV: str(metrics_folder(settings)),
+    }
     server = subprocess.Popen(gunicorn_command(host, port, workers), env=env)
     stopping = threading.Event()
 

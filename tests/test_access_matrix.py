@@ -178,6 +178,9 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/docs"): [Probe("GET", "/docs", EVERYONE)],
     ("GET", "/docs/oauth2-redirect"): [Probe("GET", "/docs/oauth2-redirect", EVERYONE)],
     ("GET", "/redoc"): [Probe("GET", "/redoc", EVERYONE)],
+    ("GET", "/healthz"): [Probe("GET", "/healthz", EVERYONE)],
+    ("GET", "/readyz"): [Probe("GET", "/readyz", EVERYONE)],
+    ("GET", "/metrics"): [Probe("GET", "/metrics", MANAGERS)],
     ("GET", "/api/v1/articles"): [Probe("GET", "/api/v1/articles", EVERYONE)],
     ("GET", "/api/v1/articles/{article_id}"): [
         Probe("GET", "/api/v1/articles/pub", EVERYONE),

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect
 from kb_service import serving
 from kb_service.app import create_app
 from kb_service.config import Settings
-from tests.builders import make_article
+from tests.builders import make_article, make_token
 from tests.live_server import free_port
 
 
@@ -98,3 +98,27 @@ def test_a_worker_leaves_migrating_to_its_parent(tmp_path):
     with TestClient(create_app(settings)):
         pass
     assert inspect(create_engine(url)).get_table_names() == []
+
+
+def test_metrics_from_any_worker_count_the_requests_of_all(served, sessions):
+    base, _process = served
+    with sessions.begin() as session:
+        bearer = make_token(session, ["manager"])
+    before = _suggests_counted(base, bearer)
+    for _ in range(40):  # a fresh connection each: spread over both workers
+        ok(f"{base}/api/v1/suggest?q=zep")
+    # Whichever worker answers the scrape, it reports the requests that both answered.
+    assert {_suggests_counted(base, bearer) for _ in range(6)} == {before + 40}
+
+
+def _suggests_counted(base: str, bearer: str) -> float:
+    request = urllib.request.Request(
+        f"{base}/metrics", headers={"Authorization": f"Bearer {bearer}"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("spravka_http_requests_total{") and 'route="/api/v1/suggest"' in line
+    )
