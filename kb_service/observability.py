@@ -28,8 +28,6 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
-    Counter,
-    Histogram,
     generate_latest,
     multiprocess,
 )
@@ -42,29 +40,13 @@ from kb_service.access import Viewer
 from kb_service.db import utcnow
 from kb_service.deps import SessionDep, get_viewer
 from kb_service.errors import Forbidden, Unauthorized
+from kb_service.metrics import REQUEST_SECONDS, REQUESTS
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CACHE_SECONDS = 5.0
 # Who may read the metrics with their own account (besides the scraper's token).
 METRICS_ROLES = frozenset({"manager", "admin"})
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-REQUESTS = Counter(
-    "spravka_http_requests_total",
-    "HTTP requests answered, by method, route template and status code.",
-    ["method", "route", "status"],
-)
-REQUEST_SECONDS = Histogram(
-    "spravka_http_request_duration_seconds",
-    "Time from a request's arrival to its last byte, by method and route template.",
-    ["method", "route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-SEARCH_SECONDS = Histogram(
-    "spravka_search_duration_seconds",
-    "Time spent searching the knowledge base, per search (API, portal, type-ahead, ask form).",
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
-)
 
 
 class RequestMetrics:

@@ -21,6 +21,7 @@ from kb_service.articles.models import Article
 from kb_service.db import utcnow
 from kb_service.errors import NotFound
 from kb_service.memo import Memo
+from kb_service.metrics import SEARCH_SECONDS
 from kb_service.search.models import SearchEvent
 
 Hit = engine.Hit
@@ -42,6 +43,7 @@ class SearchService:
         state = self.index.version
         return self._kept.get(state, (viewer.groups, *key), compute, _weight)
 
+    @SEARCH_SECONDS.time()
     def search(
         self,
         session: Session,

@@ -69,7 +69,9 @@ def test_metrics_are_for_the_scraper_managers_and_admins(observed, sessions, who
 
 def test_metrics_count_requests_by_route_and_the_desk_from_the_database(observed, sessions):
     search = 'spravka_http_requests_total{method="GET",route="/api/v1/search",status="200"}'
-    before = _value(_scrape(observed), search)  # counters live as long as the process
+    searches = "spravka_search_duration_seconds_count"
+    scraped = _scrape(observed)  # counters live as long as the process: compare with before
+    before, searches_before = _value(scraped, search), _value(scraped, searches)
     with sessions.begin() as s:
         for priority in ("high", "high", "normal"):
             new = NewTicket(subject="Не печатает", body="Совсем", priority=priority,
@@ -80,6 +82,7 @@ def test_metrics_count_requests_by_route_and_the_desk_from_the_database(observed
     time.sleep(CACHE_SECONDS)  # the database's numbers are counted at most this often
     text = _scrape(observed)
     assert _value(text, search) == before + 1
+    assert _value(text, searches) == searches_before + 1
     assert 'route="/api/v1/tickets/{number}"' in text and "123456" not in text
     assert "spravka_http_request_duration_seconds_bucket{" in text
     assert _value(text, 'spravka_open_tickets{priority="high"}') == 2
