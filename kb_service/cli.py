@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from kb_service import logs
 from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, session_scope
 from kb_service.errors import DomainError
@@ -80,6 +81,7 @@ def serve(
     from kb_service import serving
 
     settings = Settings()
+    logs.configure(settings.log_format)
     sessions = _database(settings)
     if demo:
         _load_demo(sessions)
@@ -96,7 +98,9 @@ def _serve_in_process(settings: Settings, host: str, port: int) -> None:
 
     from kb_service.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # Logging is ours (kb_service/logs.py): no access log of paths and query strings.
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 
 def _prepare_node(settings: Settings, sessions):
@@ -253,6 +257,7 @@ def worker() -> None:
     from kb_service.app import Node
 
     settings = Settings()
+    logs.configure(settings.log_format)
     node = Node(settings, _database(settings), writes=True, reads=False)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

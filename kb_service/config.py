@@ -1,6 +1,7 @@
 """Settings: the one place that reads the environment (`SPRAVKA_*`)."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
         1.0,
         description="Seconds between writes of queued searches, views and token use; a crash "
         "loses at most this much of them.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json",
+        description="Log lines as JSON objects (one a line, with the request id) or as text.",
     )
     ready_max_lag: float = Field(
         30.0,

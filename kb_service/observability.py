@@ -16,8 +16,10 @@ never the paths that were asked for.
 """
 
 import hmac
+import logging
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from time import perf_counter
@@ -40,7 +42,10 @@ from kb_service.access import Viewer
 from kb_service.db import utcnow
 from kb_service.deps import SessionDep, get_viewer
 from kb_service.errors import Forbidden, Unauthorized
+from kb_service.logs import caller_request_id, request_id
 from kb_service.metrics import REQUEST_SECONDS, REQUESTS
+
+access = logging.getLogger("spravka.access")
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CACHE_SECONDS = 5.0
@@ -50,7 +55,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 class RequestMetrics:
-    """ASGI middleware counting every HTTP request by its route template and status."""
+    """ASGI middleware: every HTTP request gets its id (kb_service/logs.py), is counted by its
+    route template and status, and leaves one access line in the log."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -62,11 +68,19 @@ class RequestMetrics:
             return
         started = perf_counter()
         status = 500
+        headers = dict(scope["headers"])
+        given = caller_request_id(headers.get(b"x-request-id", b"").decode("latin-1"))
+        current = given or uuid.uuid4().hex
+        reset = request_id.set(current)
 
         async def send_status(message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", current.encode("latin-1")),
+                ]
             await send(message)
 
         try:
@@ -74,8 +88,17 @@ class RequestMetrics:
         finally:
             route = self._template(scope)
             method = scope["method"] if scope["method"] in METHODS else "other"
+            elapsed = perf_counter() - started
             REQUESTS.labels(method, route, str(status)).inc()
-            REQUEST_SECONDS.labels(method, route).observe(perf_counter() - started)
+            REQUEST_SECONDS.labels(method, route).observe(elapsed)
+            access.info(
+                "%s %s %s",
+                method,
+                route,
+                status,
+                extra={"route": route, "status": status, "ms": round(elapsed * 1000, 1)},
+            )
+            request_id.reset(reset)
 
     def _template(self, scope) -> str:
         route = scope.get("route")

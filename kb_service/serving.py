@@ -47,9 +47,12 @@ def default_workers() -> int:
 
 def app_from_environment() -> FastAPI:
     """The app of one worker, with its settings read from the environment."""
+    from kb_service import logs
     from kb_service.app import create_app
 
-    return create_app(Settings())
+    settings = Settings()
+    logs.configure(settings.log_format)
+    return create_app(settings)
 
 
 def gunicorn_command(host: str, port: int, workers: int) -> list[str]:

@@ -79,7 +79,7 @@ def _deliver(sessions, settings: Settings, transport, row: Notification, claim: 
     try:
         transport.send(compose(settings, row), row)
     except Exception as exc:  # noqa: BLE001 - one bad message must not hold up the others
-        log.warning("notification %s to %s failed: %s", row.id, row.recipient, exc)
+        log.warning("notification %s failed: %s", row.id, exc)  # no address: logs stay impersonal
         _record_failure(sessions, settings, row, claim, exc)
         return
     _finish(sessions, row.id, claim, status="sent", sent_at=utcnow())
