@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from kb_service import logs
+from kb_service.backup_cli import backup_app
 from kb_service.config import Settings
 from kb_service.db import make_engine, make_sessionmaker, session_scope
 from kb_service.errors import DomainError
@@ -27,6 +28,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(intake_app, name="intake")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(backup_app, name="backup")
 
 out = Console()
 err = Console(stderr=True)

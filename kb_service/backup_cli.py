@@ -1,0 +1,69 @@
+"""`spravka backup create FILE` and `spravka backup restore FILE` (kb_service/backup.py)."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+backup_app = typer.Typer(help="Back up and restore the database and attachments.",
+                         no_args_is_help=True)  # fmt: skip
+
+
+@backup_app.command("create")
+def create(file: Annotated[Path, typer.Argument(help="The archive to write (.tar.gz).")]) -> None:
+    """Write the whole database and the attachments to FILE, while the service runs."""
+    from kb_service import backup, cli
+    from kb_service.db import Base
+
+    settings = cli.Settings()
+    sessions = cli._database(settings)  # also loads every package's models
+    engine = sessions.kw["bind"]
+    try:
+        with cli._progress() as progress:
+            task = progress.add_task("Backing up", total=None)
+            manifest = backup.create(
+                engine, Base.metadata, settings.attachments_path, file,
+                progress=lambda n: progress.advance(task, n),
+                on_total=lambda t: progress.update(task, total=t),
+            )  # fmt: skip
+    except backup.Invalid as exc:
+        cli._fail(str(exc))
+    cli.out.print(
+        f"wrote {file}: {manifest.rows} rows of {len(manifest.tables)} tables and "
+        f"{len(manifest.attachments)} attachment files"
+    )
+
+
+@backup_app.command("restore")
+def restore(file: Annotated[Path, typer.Argument(help="An archive of `backup create`.")]) -> None:
+    """Load FILE into an empty database (SQLite or PostgreSQL), then rebuild the indexes."""
+    from indexer.index import SearchIndex
+    from kb_service import backup, cli
+    from kb_service.db import Base
+    from kb_service.search.feed import rebuild
+    from tickets import search as ticket_search
+
+    settings = cli.Settings()
+    sessions = cli._database(settings)
+    engine = sessions.kw["bind"]
+    try:
+        manifest = backup.verify(file)
+        with cli._progress() as progress:
+            task = progress.add_task("Restoring", total=manifest.rows)
+            backup.restore(
+                engine, Base.metadata, settings.attachments_path, file,
+                progress=lambda n: progress.advance(task, n),
+            )  # fmt: skip
+    except backup.Invalid as exc:
+        cli._fail(str(exc))
+    for path, build in ((settings.index_path, rebuild),
+                        (settings.ticket_index_path, ticket_search.rebuild)):  # fmt: skip
+        index = SearchIndex(path)
+        try:
+            build(index, sessions)
+        finally:
+            index.close()
+    cli.out.print(
+        f"restored {manifest.rows} rows of {len(manifest.tables)} tables and "
+        f"{len(manifest.attachments)} attachment files from {file}; indexes rebuilt"
+    )
