@@ -35,6 +35,26 @@ class Settings(BaseSettings):
         description="Seconds between writes of queued searches, views and token use; a crash "
         "loses at most this much of them.",
     )
+    ldap_url: str | None = Field(
+        None,
+        description="Directory for sign-in (`ldap://host:389`, `ldaps://host:636`); unset: "
+        "local accounts only.",
+    )
+    ldap_base_dn: str = Field("", description="Where people and groups are searched.")
+    ldap_bind_dn: str | None = Field(
+        None, description="Service account that searches the directory; unset: anonymous."
+    )
+    ldap_bind_password: str | None = Field(None, description="Its password.")
+    ldap_user_filter: str = Field(
+        "(mail={email})",
+        description="Finds a person by the address typed at sign-in (`{email}`, escaped).",
+    )
+    ldap_groups: dict[str, dict] = Field(
+        default_factory=dict,
+        description='JSON: directory group DN -> `{"roles": [...], "groups": [...], '
+        '"organisation": "..."}` given to its members at each sign-in.',
+    )
+    ldap_timeout: float = Field(5.0, description="Seconds to wait for the directory.")
     log_format: Literal["json", "text"] = Field(
         "json",
         description="Log lines as JSON objects (one a line, with the request id) or as text.",

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import ANONYMOUS, STAFF_ROLES, Viewer, viewer_of
 from kb_service.accounts import throttle
+from kb_service.accounts.directory import DirectoryConfig, NotInDirectory
+from kb_service.accounts.directory import sign_in as directory_sign_in
 from kb_service.accounts.models import (
     ROLES,
     AccessGroup,
@@ -284,8 +286,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (same answer for every failure)."""
+def authenticate(
+    session: Session, email: str, password: str, directory: DirectoryConfig | None = None
+) -> User | None:
+    """The active user with this e-mail and password, or None (same answer for every failure).
+
+    With a directory, a person it knows signs in there (kb_service/accounts/directory.py);
+    an address it does not know falls back to the local accounts."""
+    if directory is not None:
+        try:
+            return directory_sign_in(session, directory, email, password)
+        except NotInDirectory:
+            pass
     try:
         user = get_user_by_email(session, email)
     except Invalid:
@@ -305,7 +317,14 @@ class SignIn:
     wait: timedelta | None = None
 
 
-def try_sign_in(session: Session, email: str, password: str, address: str, now: datetime) -> SignIn:
+def try_sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    address: str,
+    now: datetime,
+    directory: DirectoryConfig | None = None,
+) -> SignIn:
     """Check a password under the throttle, recording a failure (the caller commits it)."""
     account, address = throttle.account_key(email), throttle.address_key(address)
     at_address = LoginFailure.address == address
@@ -317,7 +336,7 @@ def try_sign_in(session: Session, email: str, password: str, address: str, now: 
     )
     if wait is not None:
         return SignIn(None, wait)
-    user = authenticate(session, email, password)
+    user = authenticate(session, email, password, directory)
     if user is None:
         session.add(LoginFailure(account=account, address=address, failed_at=now))
         # Pruning on write keeps the table at about one window of failures.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from kb_service.accounts import service as accounts
+from kb_service.accounts.directory import DirectoryConfig
 from kb_service.accounts.sessions import end_session, start_session
 from kb_service.browser_session import LOCALE, sign_in, sign_out, signed_in_token
 from kb_service.db import utcnow
@@ -32,7 +33,8 @@ def login(
 ):
     context = {"next": local_path(next, ""), "email": email}
     now = utcnow()
-    attempt = accounts.try_sign_in(db, email, password, _address(request), now)
+    directory = DirectoryConfig.of(request.app.state.settings)
+    attempt = accounts.try_sign_in(db, email, password, _address(request), now, directory)
     if attempt.wait is not None:
         minutes = max(1, round(attempt.wait.total_seconds() / 60))
         return render(request, "account/login.html", 429, throttled=minutes, **context)
