@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from ldap3 import Connection, Server
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kb_service.accounts.models import ROLES, AccessGroup, User, UserRole, group_user
+from kb_service.accounts.external import Grant, combined, grants_of, managed_groups, upsert_account
+from kb_service.accounts.models import User
 from kb_service.config import Settings
-from kb_service.errors import Invalid
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +38,6 @@ GROUPS_OF = (
 
 class NotInDirectory(Exception):
     """The directory does not know this address, or is not configured or not answering."""
-
-
-@dataclass(frozen=True)
-class Grant:
-    """What one directory group gives its members in Spravka."""
-
-    roles: frozenset[str] = frozenset()
-    groups: frozenset[str] = frozenset()
-    organisation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,19 +54,7 @@ class DirectoryConfig:
     def of(cls, settings: Settings) -> "DirectoryConfig | None":
         if not settings.ldap_url:
             return None
-        unknown = {r for v in settings.ldap_groups.values() for r in v.get("roles", ())} - set(
-            ROLES
-        )
-        if unknown:
-            raise Invalid(f"SPRAVKA_LDAP_GROUPS names unknown role(s): {sorted(unknown)}")
-        grants = {
-            dn.lower(): Grant(
-                frozenset(value.get("roles", ())),
-                frozenset(value.get("groups", ())),
-                value.get("organisation"),
-            )
-            for dn, value in settings.ldap_groups.items()
-        }
+        grants = {dn.lower(): grant for dn, grant in grants_of(settings.ldap_groups).items()}
         return cls(
             settings.ldap_url,
             settings.ldap_base_dn,
@@ -105,8 +83,7 @@ def sign_in(session: Session, config: DirectoryConfig, email: str, password: str
     if not grant.roles:
         log.info("directory sign-in refused: no mapped group for %s", person.dn)
         return None
-    managed = frozenset().union(*(g.groups for g in config.grants.values()))
-    return _account(session, email, person, grant, managed)
+    return upsert_account(session, email, person.name, grant, managed_groups(config.grants))
 
 
 def find(config: DirectoryConfig, email: str) -> Person:
@@ -151,63 +128,4 @@ def _first(entry, attribute: str) -> str | None:
 
 
 def _granted(config: DirectoryConfig, person: Person) -> Grant:
-    grants = [config.grants[dn] for dn in sorted(person.groups) if dn in config.grants]
-    organisations = [g.organisation for g in grants if g.organisation]
-    return Grant(
-        frozenset().union(*(g.roles for g in grants)),
-        frozenset().union(*(g.groups for g in grants)),
-        organisations[0] if organisations else None,
-    )
-
-
-def _account(session: Session, email: str, person: Person, grant: Grant,
-             managed: frozenset[str]) -> User | None:  # fmt: skip
-    """Create or update the account from the directory: name, roles, organisation, groups."""
-    from kb_service.accounts import service
-
-    user = service.get_user_by_email(session, email)
-    if user is None:
-        user = service.create_user(
-            session,
-            email=email,
-            name=person.name,
-            roles=sorted(grant.roles),
-            organisation=grant.organisation,
-        )
-    elif not user.is_active:
-        return None  # switched off in Spravka: the directory does not switch it back on
-    else:
-        user.name = person.name
-        user.password_hash = None  # the directory is the one place its password is checked
-        # Changed row by row: replacing the list would insert a role before deleting it.
-        user.role_rows[:] = [r for r in user.role_rows if r.role in grant.roles]
-        user.role_rows.extend(UserRole(role=r) for r in sorted(grant.roles - user.roles))
-        if grant.organisation:
-            organisation = service.get_or_create_organisation(session, grant.organisation)
-            user.organisation_id = organisation.id
-    session.flush()
-    _set_groups(session, user, grant.groups, managed)
-    return user
-
-
-def _set_groups(session: Session, user: User, granted: frozenset[str], managed: frozenset[str]):
-    """Membership of the groups the directory manages (those any mapping names) follows the
-    directory; memberships given by hand in other groups stay."""
-    from kb_service.accounts import service
-
-    current = set(
-        session.scalars(
-            select(AccessGroup.name).join(group_user).where(group_user.c.user_id == user.id)
-        )
-    )
-    for name in sorted(granted - current):
-        group = service.get_or_create_group(session, name)
-        session.execute(group_user.insert().values(group_id=group.id, user_id=user.id))
-    gone = (current & managed) - granted
-    if gone:
-        ids = select(AccessGroup.id).where(AccessGroup.name.in_(sorted(gone)))
-        session.execute(
-            group_user.delete().where(
-                group_user.c.user_id == user.id, group_user.c.group_id.in_(ids)
-            )
-        )
+    return combined(config.grants[dn] for dn in sorted(person.groups) if dn in config.grants)
