@@ -49,6 +49,7 @@ from portal.views import (
     planning,
     products,
     search,
+    sso,
     ticket_links,
     tickets,
 )
@@ -121,10 +122,11 @@ def _document_problems(app: FastAPI) -> None:
 def _include_portal(app: FastAPI, settings: Settings) -> None:
     """The portal's pages, static files, signed session cookie and security headers."""
     app.state.aggregates = new_aggregates()
+    app.state.oidc = sso.provider(settings)
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
     console = (queue, ticket, new_ticket, overview)
-    for module in (*pages, *console, ticket_links, notification_settings, console_mail):
+    for module in (*pages, *console, ticket_links, notification_settings, console_mail, sso):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )

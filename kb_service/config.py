@@ -55,6 +55,25 @@ class Settings(BaseSettings):
         '"organisation": "..."}` given to its members at each sign-in.',
     )
     ldap_timeout: float = Field(5.0, description="Seconds to wait for the directory.")
+    oidc_issuer: str | None = Field(
+        None,
+        description="OpenID Connect provider for single sign-on (its issuer URL, which serves "
+        "`/.well-known/openid-configuration`); unset: no single sign-on.",
+    )
+    oidc_client_id: str | None = Field(None, description="Spravka's client id at the provider.")
+    oidc_client_secret: str | None = Field(None, description="Its client secret.")
+    oidc_groups_claim: str = Field(
+        "groups", description="The ID token's claim that lists the person's groups."
+    )
+    oidc_groups: dict[str, dict] = Field(
+        default_factory=dict,
+        description='JSON: group (as the claim names it) -> `{"roles": [...], "groups": [...], '
+        '"organisation": "..."}` given at each single sign-on.',
+    )
+    oidc_default_role: Literal["client"] | None = Field(
+        None,
+        description="Role of a person in no mapped group; unset: such a person is refused.",
+    )
     log_format: Literal["json", "text"] = Field(
         "json",
         description="Log lines as JSON objects (one a line, with the request id) or as text.",

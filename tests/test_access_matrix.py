@@ -387,6 +387,11 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ],
     ("GET", "/tickets"): [Probe("GET", "/tickets", SIGNED_IN, portal=True)],
     ("GET", "/equipment"): [Probe("GET", "/equipment", SIGNED_IN, portal=True)],
+    # Single sign-on is not configured in this world: nobody reaches it (tests/portal/test_sso.py).
+    ("GET", "/login/sso"): [Probe("GET", "/login/sso", frozenset(), portal=True)],
+    ("GET", "/login/sso/callback"): [
+        Probe("GET", "/login/sso/callback?code=x&state=y", frozenset(), portal=True)
+    ],
     ("GET", "/tickets/{number}"): [
         Probe("GET", "/tickets/{client_ticket}", {"client"} | STAFF, portal=True),
     ],
