@@ -86,7 +86,7 @@ def serve(
     logs.configure(settings.log_format)
     sessions = _database(settings)
     if demo:
-        _load_demo(sessions)
+        _load_demo(sessions, settings.data_dir)
     workers = workers or serving.default_workers()
     if workers == 1:
         _serve_in_process(settings, host, port)
@@ -124,14 +124,19 @@ def _prepare_node(settings: Settings, sessions):
     return None
 
 
-def _load_demo(sessions) -> None:
+def _load_demo(sessions, data_dir: Path) -> None:
     from kb_service import demo
     from tickets import demo as desk_demo
 
     with session_scope(sessions) as session:
         if demo.is_empty(session):
             out.print("Loading the demo content…")
-            demo.load_demo(session)
+            demo.load_demo(session, data_dir)
+            out.print(
+                "The demo's catalogue came from a stand-in for the company's product database: "
+                f"try `spravka catalogue sync --source {data_dir / 'demo-catalogue.toml'}`",
+                highlight=False,
+            )
         else:
             demo.ensure_demo_users(session)
         if desk_demo.is_empty(session):

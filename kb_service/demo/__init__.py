@@ -1,5 +1,16 @@
-"""Bundled bilingual demo content: the catalogue, articles, organisations and one user per role."""
+"""Bundled bilingual demo content: the catalogue, articles, organisations, their equipment and
+one user per role.
 
+The catalogue comes the way a real one does: the demo writes a small "company product
+database" (an SQLite file standing for the company's ERP, with its own table and column names
+and status codes) and a settings file that maps it, and syncs the catalogue from it
+(kb_service/catalogue/sync.py). With a data folder they stay there, so
+`spravka catalogue sync --source <data>/demo-catalogue.toml` can be tried on them.
+"""
+
+import json
+import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,8 +20,11 @@ from sqlalchemy.orm import Session
 from kb_service.accounts import service as accounts
 from kb_service.articles.models import Article
 from kb_service.articles.schemas import ArticleImport
-from kb_service.catalogue.schemas import ProductImport
-from kb_service.importing import import_articles, import_products, parse_lines
+from kb_service.catalogue.equipment import import_equipment
+from kb_service.catalogue.schemas import EquipmentImport
+from kb_service.catalogue.sources import read_settings
+from kb_service.catalogue.sync import sync_catalogue
+from kb_service.importing import import_articles, parse_lines
 
 HERE = Path(__file__).parent
 CATEGORIES = {
@@ -34,8 +48,27 @@ class DemoUser:
 
 
 CLIENT_ORG = "ООО «Альфа-Учёт»"
-# The demo client's office: a printer, a router and the accounting suite with its licences.
-CLIENT_PRODUCTS = ("LP-2040", "RT-500", "ACC-PRO", "ACC-LIC")
+# A model the company no longer sells: the sync marks it discontinued.
+RETIRED = {"id": "LP-1020", "name": "Ладога LP-1020", "parent": "PRINT", "versions": ["2.9"],
+           "description": "Первая модель серии, снята с производства в 2022 году.",
+           "state": "EOL"}  # fmt: skip
+CATALOGUE_SETTINGS = """\
+# The demo's stand-in for the company's product database (see README, Catalogue sync).
+url = "sqlite:///{database}"
+table = "erp_item"
+
+[columns]
+code = "item_no"
+name = "title"
+parent = "family_no"
+versions = "releases"
+status = "state"
+description = "notes"
+
+[statuses]
+A = "active"
+EOL = "discontinued"
+"""
 DEALER_ORG = "Dealer Partner LLC"
 USERS = (
     DemoUser("client", "client@demo.spravka", "Анна Клиентова", "demo-client-pass", CLIENT_ORG),
@@ -53,25 +86,53 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Article))
 
 
-def load_demo(session: Session) -> None:
-    """Load the demo catalogue, articles, organisations and users into an empty database."""
+def load_demo(session: Session, folder: Path | None = None) -> None:
+    """Load the demo into an empty database; the company product database goes to `folder`
+    (the data folder), or to a temporary one that is removed afterwards."""
     from kb_service.articles.service import get_or_create_category
 
     for slug, name in CATEGORIES.items():
         get_or_create_category(session, slug, name)
-    products = (HERE / "products.jsonl").read_text(encoding="utf-8").splitlines()
-    import_products(session, parse_lines(products, ProductImport))
+    if folder is None:
+        with tempfile.TemporaryDirectory() as scratch:
+            sync_catalogue(session, read_settings(company_database(Path(scratch))))
+    else:
+        sync_catalogue(session, read_settings(company_database(folder)))
     articles = (HERE / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     # This transaction has written (categories, products): the import must not stage aside.
     import_articles(session, parse_lines(articles, ArticleImport), aside=False)
     client_org = accounts.get_or_create_organisation(session, CLIENT_ORG)
-    accounts.give_products(session, client_org, list(CLIENT_PRODUCTS))
     accounts.add_member(
         session, accounts.get_or_create_group(session, "contract-premium"), org=client_org
     )
     dealer = accounts.get_or_create_organisation(session, DEALER_ORG)
     accounts.add_member(session, accounts.get_or_create_group(session, "dealers"), org=dealer)
+    # Their installed base: what entitles the client to the articles for its products' owners.
+    equipment = (HERE / "equipment.jsonl").read_text(encoding="utf-8").splitlines()
+    import_equipment(session, parse_lines(equipment, EquipmentImport))
     ensure_demo_users(session)
+
+
+def company_database(folder: Path) -> Path:
+    """Write the demo company's product database and the settings file mapping it; the
+    settings file's path. Rewritten each time, so it always lists the bundled catalogue."""
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "demo-erp.db"
+    database.unlink(missing_ok=True)
+    lines = (HERE / "products.jsonl").read_text(encoding="utf-8").splitlines()
+    products = [json.loads(line) for line in lines] + [RETIRED]
+    with sqlite3.connect(database) as erp:
+        erp.execute("CREATE TABLE erp_item (item_no TEXT PRIMARY KEY, title TEXT, "
+                    "family_no TEXT, releases TEXT, state TEXT, notes TEXT)")  # fmt: skip
+        erp.executemany(
+            "INSERT INTO erp_item VALUES (?, ?, ?, ?, ?, ?)",
+            [(p["id"], p["name"], p.get("parent"), ", ".join(p.get("versions", [])),
+              p.get("state", "A"), p.get("description", "")) for p in products],
+        )  # fmt: skip
+    erp.close()
+    settings = folder / "demo-catalogue.toml"
+    settings.write_text(CATALOGUE_SETTINGS.format(database=database.resolve()), encoding="utf-8")
+    return settings
 
 
 def ensure_demo_users(session: Session) -> None:

@@ -10,6 +10,10 @@ from kb_service.accounts.service import get_user_by_email, verify_password, view
 from kb_service.articles import service as articles
 from kb_service.articles.models import Article
 from kb_service.articles.service import LOAD
+from kb_service.catalogue.equipment import list_equipment
+from kb_service.catalogue.models import Product
+from kb_service.catalogue.sources import read_settings
+from kb_service.catalogue.sync import sync_catalogue
 
 
 def test_demo_loads_bilingual_articles_for_every_audience(session):
@@ -37,8 +41,25 @@ def test_each_demo_user_logs_in_with_the_printed_password_and_sees_their_share(s
     assert "internal" not in client.groups
 
 
-def test_the_demo_client_owns_office_products_and_their_families(session):
+def test_the_demo_clients_equipment_entitles_them_to_its_products_and_families(session):
     demo.load_demo(session)
     client = viewer_for(session, get_user_by_email(session, "client@demo.spravka"))
-    assert set(demo.CLIENT_PRODUCTS) <= client.products
-    assert {"PRINT", "NET-RT", "NET", "ACC", "SOFT"} <= client.products
+    installed = {
+        i.product.code
+        for i in list_equipment(session, client)
+        if i.organisation.name == demo.CLIENT_ORG
+    }
+    assert installed == {"LP-2040", "RT-500", "ACC-PRO", "ACC-LIC"}
+    assert installed | {"PRINT", "NET-RT", "NET", "ACC", "SOFT"} <= client.products
+
+
+def test_the_catalogue_comes_from_the_company_database_and_a_second_sync_changes_nothing(
+    session, tmp_path
+):
+    demo.load_demo(session, tmp_path)
+    retired = session.scalar(select(Product).where(Product.code == "LP-1020"))
+    assert retired.status == "discontinued"
+    assert session.scalar(select(Product).where(Product.code == "LP-2040")).status == "active"
+    again = sync_catalogue(session, read_settings(tmp_path / "demo-catalogue.toml"))
+    assert (again.created, again.updated, again.discontinued) == ([], [], [])
+    assert again.unchanged == 29
