@@ -694,8 +694,8 @@ def _seed(sessions) -> dict:
 
 def _quarantined(sessions, settings) -> int:
     """An e-mail that nobody could take: it has no sender."""
+    from kb_service.storage import AttachmentStore
     from tickets.intake.service import limits_of, take_once
-    from tickets.storage import AttachmentStore
 
     raw = b"Subject: who sent this?\n\nnobody\n"
     return take_once(

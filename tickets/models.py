@@ -156,7 +156,7 @@ class TicketMessage(Base):
 class TicketAttachment(Base):
     """A file sent with a ticket or one of its messages.
 
-    Its bytes live in the attachment store by content hash (tickets/storage.py), not in the
+    Its bytes live in the attachment store by content hash (kb_service/storage.py), not in the
     database; `content` only holds files saved before the store existed.
     """
 
