@@ -50,6 +50,10 @@ from portal.views import (
     tickets,
 )
 from portal.views.console import new_ticket, overview, queue, ticket
+from portal.views.editor import articles as editor_articles
+from portal.views.editor import feedback as editor_feedback
+from portal.views.editor import files as editor_files
+from portal.views.editor import review as editor_review
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
@@ -118,7 +122,8 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning)
     console = (queue, ticket, new_ticket, overview)
-    for module in (*pages, *console, ticket_links, notification_settings, console_mail):
+    editors = (editor_articles, editor_review, editor_files, editor_feedback)
+    for module in (*pages, *console, ticket_links, notification_settings, console_mail, *editors):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
