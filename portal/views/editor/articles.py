@@ -70,7 +70,7 @@ def create(page: PageDep, form: Annotated[ArticleForm, Form()]):
         page.db.rollback()
         shown = editor_page(page, None, form, problem="invalid", detail=exc.message, failed="save")
         return render(page.request, "editor/edit.html", 422, editor=shown)
-    return _to_editor(page, article.id)
+    return to_editor(page, article.id)
 
 
 @router.get("/console/articles/{article_id}", name="portal.editor_article")
@@ -84,7 +84,7 @@ def show(page: PageDep, article_id: str):
 def save(page: PageDep, article_id: str, form: Annotated[ArticleForm, Form()]):
     refused = save_page(page, article_id, form)
     if refused is None:
-        return _to_editor(page, article_id)
+        return to_editor(page, article_id)
     status = 409 if refused.problem == "stale" else 422
     return render(page.request, "editor/edit.html", status, editor=refused)
 
@@ -117,6 +117,6 @@ def preview(page: PageDep, body: Annotated[str, Form(max_length=MAX_BODY)] = "")
     return render(page.request, "editor/_preview.html", body_html=html)
 
 
-def _to_editor(page: Page, article_id: str, anchor: str = "") -> RedirectResponse:
+def to_editor(page: Page, article_id: str, anchor: str = "") -> RedirectResponse:
     url = page.request.url_for("portal.editor_article", article_id=article_id)
     return RedirectResponse(f"{url}{anchor}", status_code=303)

@@ -12,8 +12,8 @@ from kb_service.hostile_input import DB_INT_MAX
 from kb_service.storage import AttachmentStore
 from portal.deps import Page, PageDep
 from portal.templating import render
-from portal.views.editor.articles import _to_editor
-from portal.views.editor.page import editor_page, require_writer
+from portal.views.editor.articles import to_editor
+from portal.views.editor.page import editor_page, file_link, require_writer
 
 router = APIRouter()
 
@@ -39,17 +39,9 @@ def _kept(page: Page, article_id: str, name: str, content: bytes):
         shown = editor_page(page, article_id, problem="invalid", detail=exc.message, failed="file")
         return render(page.request, "editor/edit.html", 422, editor=shown)
     if wants_json:
-        url = file_url(page, kept)
-        return JSONResponse(
-            {"name": kept.name, "url": url, "markdown": files.markdown_for(kept, url)}
-        )
-    return _to_editor(page, article_id, "#files")
-
-
-def file_url(page: Page, kept) -> str:
-    return page.request.app.url_path_for(
-        "portal.article_file", article_id=kept.article_id, file_id=str(kept.id)
-    )
+        link = file_link(page, kept)
+        return JSONResponse({"name": kept.name, "url": link.url, "markdown": link.markdown})
+    return to_editor(page, article_id, "#files")
 
 
 @router.get("/articles/{article_id}/files/{file_id}", name="portal.article_file")

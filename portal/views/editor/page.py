@@ -28,6 +28,13 @@ class Choices:
 
 
 @dataclass(frozen=True)
+class FileLink:
+    file: ArticleFile
+    url: str  # a path on this site, so the Markdown works on every host the portal answers
+    markdown: str
+
+
+@dataclass(frozen=True)
 class EditorPage:
     article: Article | None
     form: ArticleForm
@@ -35,7 +42,7 @@ class EditorPage:
     actions: tuple[str, ...] = ()  # status actions the viewer may take now
     thread: list[ArticleReview] = field(default_factory=list)
     translations: list[Article] = field(default_factory=list)
-    files: list[ArticleFile] = field(default_factory=list)
+    files: list["FileLink"] = field(default_factory=list)
     require_review: bool = False
     problem: str = ""  # "invalid", "stale", "forbidden"; "" when nothing was refused
     detail: str = ""  # the service's reason, shown under the page's own words
@@ -77,7 +84,7 @@ def editor_page(
         actions=actions(page, article, rules),
         thread=review.thread(db, article.id),
         translations=workspace.translations_of(db, viewer, article),
-        files=files.list_files(db, article.id),
+        files=[file_link(page, f) for f in files.list_files(db, article.id)],
         require_review=rules.require_review,
         **refusal,
     )
@@ -102,3 +109,10 @@ def actions(page: Page, article: Article, rules: Rules) -> tuple[str, ...]:
     if curator and article.status == "archived":
         offered.append("draft")
     return tuple(offered)
+
+
+def file_link(page: Page, kept: ArticleFile) -> FileLink:
+    url = page.request.app.url_path_for(
+        "portal.article_file", article_id=kept.article_id, file_id=str(kept.id)
+    )
+    return FileLink(kept, url, files.markdown_for(kept, url))

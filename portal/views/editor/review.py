@@ -12,7 +12,7 @@ from kb_service.errors import Conflict, Invalid
 from kb_service.hostile_input import DB_INT_MAX, NulFree
 from portal.deps import Page, PageDep
 from portal.templating import render
-from portal.views.editor.articles import _to_editor
+from portal.views.editor.articles import to_editor
 from portal.views.editor.page import editor_page, problem_of, require_writer
 
 router = APIRouter()
@@ -39,7 +39,7 @@ def status(page: PageDep, article_id: str, form: Annotated[StatusForm, Form()]):
         shown = editor_page(page, article_id, problem=problem_of(exc), detail=exc.message,
                             failed="status")  # fmt: skip
         return render(page.request, "editor/edit.html", 422, editor=shown)
-    return _to_editor(page, article_id, "#review")
+    return to_editor(page, article_id, "#review")
 
 
 def act(page: Page, article_id: str, form: StatusForm) -> None:
@@ -92,7 +92,7 @@ def restore(
         page.db.rollback()
         shown = editor_page(page, article_id, problem="stale", detail=exc.message, failed="save")
         return render(page.request, "editor/edit.html", 409, editor=shown)
-    return _to_editor(page, article_id)
+    return to_editor(page, article_id)
 
 
 @router.post("/console/articles/{article_id}/translation", name="portal.editor_translation")
@@ -110,4 +110,4 @@ def translation(
         shown = editor_page(page, article_id, problem=problem_of(exc), detail=exc.message,
                             failed="translation")  # fmt: skip
         return render(page.request, "editor/edit.html", 422, editor=shown)
-    return _to_editor(page, article_id, "#translation")
+    return to_editor(page, article_id, "#translation")
