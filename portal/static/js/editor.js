@@ -44,6 +44,11 @@
     var text = lines.map(function (line, i) {
       return tool === "numbered" ? (i + 1) + ". " + line : PREFIX[tool] + line;
     }).join("\n");
+    // Markdown starts a list, quote or heading only after a blank line, unless the line above
+    // is already one of the same kind.
+    var above = value.slice(value.lastIndexOf("\n", start - 2) + 1, Math.max(start - 1, 0));
+    var same = tool === "numbered" ? /^\d+\. /.test(above) : above.indexOf(PREFIX[tool]) === 0;
+    if (start > 0 && above.trim() !== "" && !same) { text = "\n" + text; }
     area.setRangeText(text, start, end, "end");
     changed(area);
   }
