@@ -120,3 +120,27 @@ def test_a_draft_goes_through_review_to_the_readers(tab):
     image = visitor.locator(".article-body img")
     expect(image).to_have_attribute("alt", "dot.png")
     assert image.evaluate("img => img.complete && img.naturalWidth") == 1
+
+
+def test_the_workspace_pages_have_no_serious_accessibility_violations(tab):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page, axe, problems = tab("editor@demo.spravka", "demo-editor-pass"), Axe(), {}
+    pages = {
+        "list": "/console/articles",
+        "editor": "/console/articles/kb-0004",
+        "new": "/console/articles/new?title=Gap",
+        "versions": "/console/articles/kb-0004/versions",
+        "feedback": "/console/feedback",
+    }
+    for name, path in pages.items():
+        page.goto(path)
+        violations = axe.run(page).response["violations"]
+        serious = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations
+            if v["impact"] in {"serious", "critical"}
+        ]
+        if serious:
+            problems[name] = serious
+    assert problems == {}
