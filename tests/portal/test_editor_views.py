@@ -194,3 +194,18 @@ def test_a_helpful_vote_or_one_without_words_is_not_queued(editor, portal):
     for vote in ({"helpful": "yes", "comment": "Great"}, {"helpful": "no", "comment": ""}):
         portal.post("/articles/kb-0001/feedback", data={**vote, "csrf_token": token})
     assert editor.get("/console/feedback").context["items"] == []
+
+
+def test_an_engineer_edits_their_draft_until_it_is_submitted(app, demo):
+    with TestClient(app, headers={"Accept-Language": "en"}) as engineer:
+        login(engineer, "engineer@demo.spravka", "demo-engineer-pass")
+        article_id = _create(engineer)
+        assert 'id="editor-save"' in engineer.get(f"/console/articles/{article_id}").text
+        form = {"action": "submit", "version": 1, "csrf_token": csrf_of(engineer)}
+        submitted = engineer.post(f"/console/articles/{article_id}/status", data=form,
+                                  follow_redirects=False)  # fmt: skip
+        assert submitted.status_code == 303
+        page = engineer.get(f"/console/articles/{article_id}")
+        assert 'id="editor-locked"' in page.text and "Approve and publish" not in page.text
+        assert _save(engineer, article_id, 2, "Sneaky change").status_code == 403
+        assert engineer.get("/console/feedback").status_code == 403

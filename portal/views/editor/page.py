@@ -44,6 +44,8 @@ class EditorPage:
     translations: list[Article] = field(default_factory=list)
     files: list["FileLink"] = field(default_factory=list)
     require_review: bool = False
+    # Writers change drafts; what readers see (or are about to) changes with a curator's rights.
+    can_edit: bool = True
     problem: str = ""  # "invalid", "stale", "forbidden"; "" when nothing was refused
     detail: str = ""  # the service's reason, shown under the page's own words
     failed: str = ""  # which form was refused: "save", "status", "translation", "file"
@@ -86,6 +88,7 @@ def editor_page(
         translations=workspace.translations_of(db, viewer, article),
         files=[file_link(page, f) for f in files.list_files(db, article.id)],
         require_review=rules.require_review,
+        can_edit=article.status == "draft" or viewer.has_any(CURATOR_ROLES),
         **refusal,
     )
 
