@@ -184,14 +184,25 @@ def publish(
         session.flush()
 
 
-def writers_of(session: Session, article: Article) -> set[int | None]:
-    """Who wrote the article for the review rule: its author and whoever submitted it."""
-    submitters = session.scalars(
-        select(ArticleReview.by_id).where(
+def writers_of(session: Session, article: Article) -> set[int]:
+    """Who wrote the article, for the review rule: its author, whoever submitted it, and
+    whoever saved it since its last submission (an approval must not cover one's own edit)."""
+    submissions = session.execute(
+        select(ArticleReview.by_id, ArticleReview.version).where(
             ArticleReview.article_id == article.id, ArticleReview.decision == "submitted"
         )
-    )
-    return {article.author_id, *submitters} - {None}
+    ).all()
+    writers = {article.author_id, *(by for by, _ in submissions)}
+    if submissions:
+        since = max(version for _, version in submissions)
+        writers.update(
+            session.scalars(
+                select(ArticleVersion.editor_id).where(
+                    ArticleVersion.article_id == article.id, ArticleVersion.version > since
+                )
+            )
+        )
+    return writers - {None}
 
 
 def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[ArticleVersion]:

@@ -72,6 +72,18 @@ def test_the_submitter_counts_as_a_writer_and_cannot_approve(session):
     assert review.approve(session, other, "a1", article.version, REQUIRED).status == "published"
 
 
+def test_an_editor_who_changed_the_text_in_review_cannot_approve_it(session):
+    author, editor, other = (make_viewer(session, ["editor"]) for _ in range(3))
+    article = _draft(session, author)
+    article = review.submit(session, author, "a1", article.version)
+    article = service.update_article(
+        session, editor, "a1", ArticleFields(body="Edited in review"), article.version
+    )
+    with pytest.raises(Forbidden):
+        review.approve(session, editor, "a1", article.version, REQUIRED)
+    assert review.approve(session, other, "a1", article.version, REQUIRED).status == "published"
+
+
 def test_requesting_changes_returns_the_article_to_draft_with_the_words(session):
     author, reviewer = make_viewer(session, ["engineer"]), make_viewer(session, ["editor"])
     article = _draft(session, author)
