@@ -54,6 +54,10 @@ from portal.views import (
     tickets,
 )
 from portal.views.console import new_ticket, overview, queue, ticket
+from portal.views.editor import articles as editor_articles
+from portal.views.editor import feedback as editor_feedback
+from portal.views.editor import files as editor_files
+from portal.views.editor import review as editor_review
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
@@ -126,7 +130,9 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
     console = (queue, ticket, new_ticket, overview)
-    for module in (*pages, *console, ticket_links, notification_settings, console_mail, sso):
+    editors = (editor_articles, editor_review, editor_files, editor_feedback)
+    others = (ticket_links, notification_settings, console_mail, sso)
+    for module in (*pages, *console, *editors, *others):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
@@ -211,6 +217,19 @@ class Node:
         for feed in (self.feed, self.ticket_feed):
             feed.stop()
             feed.index.close()
+
+
+def rebuild_indexes(settings: Settings, sessions) -> None:
+    """Build this node's article and ticket indexes afresh from the database (a restore)."""
+    for path, build in (
+        (settings.index_path, rebuild),
+        (settings.ticket_index_path, ticket_search.rebuild),
+    ):
+        index = SearchIndex(path)
+        try:
+            build(index, sessions)
+        finally:
+            index.close()
 
 
 def ensure_index(index: SearchIndex, sessions) -> None:

@@ -37,11 +37,9 @@ def create(file: Annotated[Path, typer.Argument(help="The archive to write (.tar
 @backup_app.command("restore")
 def restore(file: Annotated[Path, typer.Argument(help="An archive of `backup create`.")]) -> None:
     """Load FILE into an empty database (SQLite or PostgreSQL), then rebuild the indexes."""
-    from indexer.index import SearchIndex
     from kb_service import backup, cli
+    from kb_service.app import rebuild_indexes
     from kb_service.db import Base
-    from kb_service.search.feed import rebuild
-    from tickets import search as ticket_search
 
     settings = cli.Settings()
     sessions = cli._database(settings)
@@ -56,13 +54,7 @@ def restore(file: Annotated[Path, typer.Argument(help="An archive of `backup cre
             )  # fmt: skip
     except backup.Invalid as exc:
         cli._fail(str(exc))
-    for path, build in ((settings.index_path, rebuild),
-                        (settings.ticket_index_path, ticket_search.rebuild)):  # fmt: skip
-        index = SearchIndex(path)
-        try:
-            build(index, sessions)
-        finally:
-            index.close()
+    rebuild_indexes(settings, sessions)
     cli.out.print(
         f"restored {manifest.rows} rows of {len(manifest.tables)} tables and "
         f"{len(manifest.attachments)} attachment files from {file}; indexes rebuilt"

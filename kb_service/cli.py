@@ -287,8 +287,8 @@ def intake_email(
 ) -> None:
     """Make each message a ticket or a reply; duplicates, automatic mail and unreadable
     messages are recorded, never lost (the last wait in the quarantine)."""
+    from kb_service.storage import AttachmentStore
     from tickets.intake.service import limits_of, take_once
-    from tickets.storage import AttachmentStore
 
     files = files or []
     for file in files:

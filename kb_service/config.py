@@ -189,6 +189,26 @@ class Settings(BaseSettings):
         description="The portal's public address, for the links in notifications.",
     )
 
+    # --- The editors' workspace (kb_service/articles/review.py, files.py). ---
+    # Off by default: a small team with one editor could otherwise never publish at all.
+    require_review: bool = Field(
+        False,
+        description="Articles are published only when an editor other than their author "
+        "approves them; nobody approves or publishes their own.",
+    )
+    review_months: int = Field(
+        12,
+        ge=0,
+        le=120,
+        description="An article published without a review-by date is due for review this many "
+        "months later; 0 leaves the date empty.",
+    )
+    article_file_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        gt=0,
+        description="Largest image or file uploaded for an article.",
+    )
+
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"

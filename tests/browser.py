@@ -25,11 +25,13 @@ MARKS = [
 
 
 @contextmanager
-def demo_server(folder: Path, seed: Callable = lambda session: None) -> Iterator[tuple]:
-    """A real server on the demo content (and what `seed` adds) in `folder`; yields its base
-    URL and a session factory on its database."""
+def demo_server(
+    folder: Path, seed: Callable = lambda session: None, **overrides
+) -> Iterator[tuple]:
+    """A real server on the demo content (and what `seed` adds) in `folder`, with settings
+    `overrides`; yields its base URL and a session factory on its database."""
     settings = Settings(data_dir=folder, secret_key="browser-test-secret-0123456789abcdef",
-                        feed_interval=0.05)  # fmt: skip
+                        feed_interval=0.05, **overrides)  # fmt: skip
     engine = make_engine(settings.sqlalchemy_url)
     migrate_schema(engine)
     sessions = make_sessionmaker(engine)

@@ -127,6 +127,6 @@ def client(app):
 
 @pytest.fixture
 def store(tmp_path: Path):
-    from tickets.storage import AttachmentStore
+    from kb_service.storage import AttachmentStore
 
     return AttachmentStore(tmp_path / "attachments")

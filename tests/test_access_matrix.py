@@ -171,6 +171,27 @@ def _doomed_work(world, actor):
     world.ids["doomed_work"] = made.json()["id"]
 
 
+def _version(world, article_id: str) -> int:
+    return int(world.api["admin"].get(f"/api/v1/articles/{article_id}").headers["ETag"].strip('"'))
+
+
+def _editor_new(world, actor):
+    return {"title": f"Draft by {actor}", "body": "Text.", "language": "en"}
+
+
+def _editor_save(world, actor):
+    return {"title": f"Edited by {actor}", "body": "Text.", "language": "en",
+            "groups": ["internal"], "version": _version(world, "edit-me")}  # fmt: skip
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+def _upload(world, actor):
+    return {"data": {"csrf_token": world.csrf(actor)},
+            "files": {"file": (f"{actor}.png", PNG, "image/png")}}  # fmt: skip
+
+
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
 
 ROUTES: dict[tuple[str, str], list[Probe]] = {
@@ -594,6 +615,73 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             portal=True,
         ),
     ],
+    # The editors' workspace: writers (engineers: published articles and their own drafts),
+    # curators for what changes published articles, and the feedback queue.
+    ("GET", "/console/articles"): [Probe("GET", "/console/articles?due=1", WRITERS, portal=True)],
+    ("GET", "/console/articles/new"): [
+        Probe("GET", "/console/articles/new?title=Gap", WRITERS, portal=True),
+    ],
+    ("POST", "/console/articles/new"): [
+        Probe("POST", "/console/articles/new", WRITERS, _form(_editor_new), portal=True),
+    ],
+    ("GET", "/console/articles/{article_id}"): [
+        Probe("GET", "/console/articles/pub", WRITERS, portal=True),
+        Probe("GET", "/console/articles/draft", CURATORS, portal=True),
+    ],
+    ("POST", "/console/articles/{article_id}"): [
+        Probe("POST", "/console/articles/edit-me", CURATORS, _form(_editor_save), portal=True),
+    ],
+    ("POST", "/console/preview"): [
+        Probe(
+            "POST", "/console/preview", WRITERS, _form(lambda w, a: {"body": "**b**"}), portal=True
+        ),
+    ],
+    ("POST", "/console/articles/{article_id}/status"): [
+        Probe(
+            "POST",
+            "/console/articles/pub/status",
+            WRITERS,
+            _form(lambda w, a: {"action": "comment", "text": f"By {a}"}),
+            portal=True,
+        ),
+    ],
+    ("GET", "/console/articles/{article_id}/versions"): [
+        Probe("GET", "/console/articles/pub/versions", WRITERS, portal=True),
+    ],
+    ("POST", "/console/articles/{article_id}/restore"): [
+        Probe(
+            "POST",
+            "/console/articles/edit-me/restore",
+            CURATORS,
+            _form(lambda w, a: {"number": 1, "version": _version(w, "edit-me")}),
+            portal=True,
+        ),
+    ],
+    ("POST", "/console/articles/{article_id}/translation"): [
+        Probe(
+            "POST",
+            "/console/articles/tr-en/translation",
+            CURATORS,
+            _form(lambda w, a: {"other": "tr-ru", "version": _version(w, "tr-en")}),
+            portal=True,
+        ),
+    ],
+    ("POST", "/console/articles/{article_id}/files"): [
+        Probe("POST", "/console/articles/pub/files", CURATORS, _upload, portal=True),
+    ],
+    ("GET", "/articles/{article_id}/files/{file_id}"): [
+        Probe("GET", "/articles/pub/files/{pub_file}", EVERYONE, portal=True),
+        Probe("GET", "/articles/int/files/{int_file}", STAFF, portal=True),
+        Probe("GET", "/articles/draft/files/{draft_file}", CURATORS, portal=True),
+        Probe("GET", "/articles/pub/files/{int_file}", frozenset(), portal=True),
+    ],
+    ("GET", "/console/feedback"): [Probe("GET", "/console/feedback", CURATORS, portal=True)],
+    ("POST", "/console/feedback/votes/{vote_id}"): [
+        Probe("POST", "/console/feedback/votes/{vote}", CURATORS, _form(), portal=True),
+    ],
+    ("POST", "/console/feedback/flags/{ticket_id}/{article_id}"): [
+        Probe("POST", "/console/feedback/flags/{flag_ticket}/pub", CURATORS, _form(), portal=True),
+    ],  # fmt: skip
     ("GET", "/console/mail"): [Probe("GET", "/console/mail", ADMINS, portal=True)],
     ("GET", "/console/mail/{notification_id}"): [
         Probe("GET", "/console/mail/{notification}", ADMINS, portal=True),
@@ -626,6 +714,7 @@ def world(engine, database_url, tmp_path_factory):
     sessions = make_sessionmaker(engine)
     ids = _seed(sessions)
     ids["quarantined"] = _quarantined(sessions, settings)
+    ids |= _editorial(sessions, settings)
     ids |= _mailed_link(sessions, settings)
     app = create_app(settings)
     clients = []
@@ -701,10 +790,35 @@ def _seed(sessions) -> dict:
         }
 
 
+def _editorial(sessions, settings) -> dict:
+    """Files on a public, an internal and a draft article; a reader's vote; an engineer's flag."""
+    from kb_service.access import Viewer
+    from kb_service.articles.files import add_file
+    from kb_service.feedback.models import ArticleFeedback
+    from kb_service.storage import AttachmentStore
+    from tickets.models import TicketArticle
+
+    admin = Viewer(kind="staff", roles=frozenset({"admin"}), groups=None)
+    store, ids = AttachmentStore.of(settings), {}
+    with session_scope(sessions) as s:
+        make_article(s, id="edit-me", title="Editable", groups=["internal"])
+        make_article(s, id="tr-en", title="Printer in English")
+        make_article(s, id="tr-ru", title="Принтер по-русски", language="ru")
+        for name in ("pub", "int", "draft"):
+            ids[f"{name}_file"] = add_file(s, admin, store, name, "a.png", PNG, 1024).id
+        vote = ArticleFeedback(article_id="pub", visit_id="v", viewer_kind="anonymous",
+                               helpful=False, comment="Wrong tray")  # fmt: skip
+        ticket = make_ticket(s, email="flag@example.test")
+        s.add_all([vote, TicketArticle(ticket_id=ticket.id, article_id="pub", relation="flagged",
+                                       note="outdated")])  # fmt: skip
+        s.flush()
+        return ids | {"vote": vote.id, "flag_ticket": ticket.id}
+
+
 def _quarantined(sessions, settings) -> int:
     """An e-mail that nobody could take: it has no sender."""
+    from kb_service.storage import AttachmentStore
     from tickets.intake.service import limits_of, take_once
-    from tickets.storage import AttachmentStore
 
     raw = b"Subject: who sent this?\n\nnobody\n"
     return take_once(

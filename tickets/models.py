@@ -156,7 +156,7 @@ class TicketMessage(Base):
 class TicketAttachment(Base):
     """A file sent with a ticket or one of its messages.
 
-    Its bytes live in the attachment store by content hash (tickets/storage.py), not in the
+    Its bytes live in the attachment store by content hash (kb_service/storage.py), not in the
     database; `content` only holds files saved before the store existed.
     """
 
@@ -300,6 +300,11 @@ class TicketArticle(Base):
     by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A "flagged" link in the editors' feedback queue: set once an editor has dealt with it.
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     article: Mapped[Article] = relationship(lazy="raise")
 

@@ -15,6 +15,7 @@ from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import list_products
 from kb_service.db import utcnow
 from kb_service.errors import Forbidden, Invalid, NotFound
+from kb_service.storage import AttachmentStore
 from tickets import desk
 from tickets.models import AskVisit, Ticket, TicketAttachment
 from tickets.schemas import (
@@ -24,7 +25,6 @@ from tickets.schemas import (
     TicketDraft,
     Upload,
 )
-from tickets.storage import AttachmentStore
 from tickets.trail import visit_trail
 
 

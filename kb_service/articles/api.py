@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from kb_service.access import Viewer
 from kb_service.articles import service
 from kb_service.articles.models import Article, ArticleVersion
+from kb_service.articles.rules import Rules
 from kb_service.articles.schemas import (
     ArticleCreate,
     ArticleFields,
@@ -22,6 +23,7 @@ from kb_service.deps import (
     ArticleLinksDep,
     OptionalVersionDep,
     SessionDep,
+    SettingsDep,
     VersionDep,
     ViewerDep,
 )
@@ -65,7 +67,7 @@ def list_articles(
     session: SessionDep,
     viewer: ViewerDep,
     status_: Annotated[
-        Literal["draft", "published", "archived"] | None, Query(alias="status")
+        Literal["draft", "in_review", "published", "archived"] | None, Query(alias="status")
     ] = None,
     language: Literal["ru", "en"] | None = None,
     product: str | None = None,
@@ -104,8 +106,9 @@ def create_article(
     viewer: ViewerDep,
     response: Response,
     links: ArticleLinksDep,
+    settings: SettingsDep,
 ):
-    article = service.create_article(session, viewer, data)
+    article = service.create_article(session, viewer, data, Rules.of(settings))
     response.headers["Location"] = f"/api/v1/articles/{article.id}"
     return detail(links, service.get_article(session, viewer, article.id), response)
 
@@ -132,10 +135,11 @@ def publish_article(
     viewer: ViewerDep,
     response: Response,
     links: ArticleLinksDep,
+    settings: SettingsDep,
 ):
-    return detail(
-        links, service.set_status(session, viewer, article_id, "published", version), response
-    )
+    rules = Rules.of(settings)
+    article = service.set_status(session, viewer, article_id, "published", version, rules)
+    return detail(links, article, response)
 
 
 @router.post("/articles/{article_id}/archive", response_model=ArticleOut)

@@ -23,7 +23,9 @@ from kb_service.catalogue.models import Product
 from kb_service.db import Base, UTCDateTime, utcnow
 
 LANGUAGES = ("ru", "en")
-STATUSES = ("draft", "published", "archived")
+STATUSES = ("draft", "in_review", "published", "archived")
+# What a review row records: the author asks, a reviewer approves or sends it back, anyone notes.
+REVIEW_DECISIONS = ("submitted", "approved", "changes_requested", "comment")
 
 article_product = Table(
     "article_product",
@@ -169,6 +171,57 @@ class ArticleVersion(Base):
     @property
     def body_md(self) -> str:
         return self.body.body_md
+
+
+class ArticleReview(Base):
+    """One step of an article's review: a submission, a decision or a comment, with its words."""
+
+    __tablename__ = "article_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    # The version the step was about, so a thread reads against the history.
+    version: Mapped[int] = mapped_column(Integer)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decision: Mapped[str] = mapped_column(String(24))  # one of REVIEW_DECISIONS
+    # On a submission: the editor asked to review it (None: any editor but the author).
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    by: Mapped[User | None] = relationship(foreign_keys=[by_id], lazy="raise")
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id], lazy="raise")
+
+
+class ArticleFile(Base):
+    """An image or file uploaded for an article; its bytes live in the store by content hash.
+
+    Served only to viewers who may read the article (portal.article_file), so an image of an
+    internal article cannot be fetched by guessing its URL.
+    """
+
+    __tablename__ = "article_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class ImportBatch(Base):

@@ -1,7 +1,7 @@
 """What the articles API and the importer accept and return."""
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -35,6 +35,8 @@ class ArticleFields(NulFree):
         None, pattern=CATEGORY_SLUG, description="Category slug; created if new."
     )
     tags: list[str] | None = None
+    review_by: date | None = Field(None, description="When an editor should check it again.")
+    standard_answer: bool | None = Field(None, description="Offered to engineers as a ready reply.")
 
     _lists = field_validator("products", "groups", "tags")(
         lambda cls, v: _clean_list(v) if v is not None else v

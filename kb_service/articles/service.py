@@ -17,8 +17,16 @@ from kb_service.access import (
     can_read_version,
 )
 from kb_service.accounts.models import AccessGroup
-from kb_service.articles.models import Article, ArticleBody, ArticleVersion, Category, Tag
+from kb_service.articles.models import (
+    Article,
+    ArticleBody,
+    ArticleReview,
+    ArticleVersion,
+    Category,
+    Tag,
+)
 from kb_service.articles.rendering import render_markdown
+from kb_service.articles.rules import Rules
 from kb_service.articles.schemas import ArticleCreate, ArticleFields
 from kb_service.catalogue.models import Product
 from kb_service.db import utcnow
@@ -83,11 +91,15 @@ def get_article(session: Session, viewer: Viewer, article_id: str) -> Article:
     return article
 
 
-def create_article(session: Session, viewer: Viewer, data: ArticleCreate) -> Article:
-    """Add an article; writers may add drafts, curators may publish at once."""
+def create_article(
+    session: Session, viewer: Viewer, data: ArticleCreate, rules: Rules = Rules()
+) -> Article:
+    """Add an article; writers may add drafts, curators may publish at once (without review)."""
     _require(viewer, WRITER_ROLES, "write articles")
     if data.status == "published":
         _require(viewer, CURATOR_ROLES, "publish articles")
+        if not rules.may_publish(viewer.user_id, {viewer.user_id}):
+            raise Forbidden(NEEDS_REVIEW)
     article_id = data.id or f"kb-{secrets.token_hex(4)}"
     if session.get(Article, article_id) is not None:
         raise Conflict(f"article {article_id!r} exists already")
@@ -113,21 +125,84 @@ def update_article(
     return article
 
 
+NEEDS_REVIEW = (
+    "articles are reviewed before they are published: another editor must approve this one "
+    "(submit it for review)"
+)
+
+
 def set_status(
-    session: Session, viewer: Viewer, article_id: str, status: str, expected_version: int | None
+    session: Session,
+    viewer: Viewer,
+    article_id: str,
+    status: str,
+    expected_version: int | None,
+    rules: Rules = Rules(),
 ) -> Article:
-    """Publish or archive (or return to draft)."""
+    """Publish or archive (or return to draft); with review required, never one's own."""
     _require(viewer, CURATOR_ROLES, "publish or archive articles")
     article = get_article(session, viewer, article_id)
     if expected_version is not None:
         _check_version(article, expected_version)
     if article.status == status:
         return article
-    article.status = status
     if status == "published":
-        article.published_at = utcnow()
+        publish(session, viewer, article, rules)
+        return article
+    article.status = status
     _saved(session, article, viewer)
     return article
+
+
+def publish(
+    session: Session,
+    viewer: Viewer,
+    article: Article,
+    rules: Rules,
+    note: str = "",
+    *,
+    approval: bool = False,
+) -> None:
+    """Make a loaded article public; where review is required this is another's approval."""
+    if not rules.may_publish(viewer.user_id, writers_of(session, article)):
+        raise Forbidden(NEEDS_REVIEW)
+    article.status = "published"
+    article.published_at = utcnow()
+    if article.review_by is None:
+        article.review_by = rules.review_by(article.published_at.date())
+    _saved(session, article, viewer)
+    if approval or rules.require_review:
+        session.add(
+            ArticleReview(
+                article_id=article.id,
+                version=article.version,
+                by_id=viewer.user_id,
+                decision="approved",
+                text=note,
+            )
+        )
+        session.flush()
+
+
+def writers_of(session: Session, article: Article) -> set[int]:
+    """Who wrote the article, for the review rule: its author, whoever submitted it, and
+    whoever saved it since its last submission (an approval must not cover one's own edit)."""
+    submissions = session.execute(
+        select(ArticleReview.by_id, ArticleReview.version).where(
+            ArticleReview.article_id == article.id, ArticleReview.decision == "submitted"
+        )
+    ).all()
+    writers = {article.author_id, *(by for by, _ in submissions)}
+    if submissions:
+        since = max(version for _, version in submissions)
+        writers.update(
+            session.scalars(
+                select(ArticleVersion.editor_id).where(
+                    ArticleVersion.article_id == article.id, ArticleVersion.version > since
+                )
+            )
+        )
+    return writers - {None}
 
 
 def list_versions(session: Session, viewer: Viewer, article_id: str) -> list[ArticleVersion]:
@@ -212,6 +287,10 @@ def _apply(
         article.body = ArticleBody(article_id=article.id, body_md=data.body, body_html=html)
     if data.language is not None:
         article.language = data.language
+    if "review_by" in data.model_fields_set:  # an explicit null clears the date
+        article.review_by = data.review_by
+    if data.standard_answer is not None:
+        article.standard_answer = data.standard_answer
     if data.category is not None:
         article.category = category
     # Collections are replaced only when they differ: a replaced collection is a new version.

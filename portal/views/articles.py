@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from kb_service.activity import MAX_SEARCH_ID
 from kb_service.articles.models import Article
 from kb_service.articles.service import get_article
+from kb_service.articles.workspace import translation_for
 from kb_service.errors import NotFound
 from kb_service.feedback.models import ArticleFeedback
 from kb_service.feedback.service import record_view, record_vote, vote_of_visit
@@ -23,10 +24,19 @@ RELATED = 5
 
 
 @dataclass(frozen=True)
+class Translation:
+    """The published article in the other language, when the viewer may read it."""
+
+    id: str
+    language: str
+
+
+@dataclass(frozen=True)
 class ArticlePage:
     article: Article
     related: list[Hit]
     vote: ArticleFeedback | None  # this visit's vote, so the form shows it instead of asking
+    translation: Translation | None = None
 
 
 @router.get("/articles/{article_id}", name="portal.article")
@@ -64,7 +74,18 @@ def article_page(page: Page, article_id: str, search_id: int | None) -> ArticleP
     related = page.search.similar(
         page.viewer, about, limit=RELATED, exclude=frozenset({article.id})
     )
-    return ArticlePage(article, related, vote_of_visit(page.db, article.id, page.visit_id))
+    vote = vote_of_visit(page.db, article.id, page.visit_id)
+    return ArticlePage(article, related, vote, _translation(page, article))
+
+
+def _translation(page: Page, article: Article) -> Translation | None:
+    def find() -> Translation | None:
+        other = translation_for(page.db, page.viewer, article)
+        return Translation(other.id, other.language) if other else None
+
+    if page.viewer.is_staff:
+        return find()
+    return kept_for(page, ("translation", article.id), find)
 
 
 def _visible_article(page: Page, article_id: str) -> Article:

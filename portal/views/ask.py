@@ -9,12 +9,12 @@ from fastapi.responses import RedirectResponse
 from kb_service.articles.models import Article
 from kb_service.catalogue.models import Product
 from kb_service.errors import Invalid
+from kb_service.storage import AttachmentStore
 from portal.deps import Page, PageDep
 from portal.templating import language_of, render
 from tickets import asking, service
 from tickets.models import AskVisit
 from tickets.schemas import Upload
-from tickets.storage import AttachmentStore
 
 router = APIRouter()
 Text = Annotated[str, Form()]

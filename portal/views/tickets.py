@@ -8,11 +8,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from kb_service.errors import Invalid
 from kb_service.hostile_input import DB_INT_MAX
+from kb_service.storage import AttachmentStore
 from portal.deps import PageDep
 from portal.templating import render
 from tickets import desk, service, workflow
 from tickets.planning.visits import visits_for_ticket
-from tickets.storage import AttachmentStore
 
 router = APIRouter()
 

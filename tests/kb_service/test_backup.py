@@ -17,9 +17,9 @@ from kb_service.articles.models import Article
 from kb_service.cli import app as cli
 from kb_service.db import Base, make_engine, make_sessionmaker
 from kb_service.demo import load_demo
+from kb_service.storage import AttachmentStore
 from tickets.demo import load_desk_demo
 from tickets.models import Ticket, TicketAttachment
-from tickets.storage import AttachmentStore
 
 PG = os.environ.get("SPRAVKA_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 

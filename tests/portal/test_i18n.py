@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from kb_service.articles.models import REVIEW_DECISIONS, STATUSES
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
+from portal.views.editor import review as editor_review
 from tickets import clocks, queues, workflow
 from tickets.models import CHANNELS, PRIORITIES
 from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
@@ -27,6 +29,16 @@ CONSOLE = {
               "organisation_id", "escalation", "solution_sent"),
     "problem": ("invalid", "conflict", "stale"),
 }  # fmt: skip
+# The editors' workspace's words for the articles' own values (kb_service.articles).
+EDITOR = {
+    "action": editor_review.ACTIONS,
+    "decision": REVIEW_DECISIONS,
+    "kind": ("vote", "flag"),
+    "problem": ("invalid", "stale"),
+    "read_in": LANGUAGES,
+    "status": STATUSES,
+    "tool": ("bold", "italic", "heading", "list", "numbered", "link", "code", "quote", "image"),
+}
 # Keys built in templates from a prefix and a value: every expansion must exist.
 ERROR_KINDS = ("csrf", "400", "403", "404", "405", "409", "413", "422", "429", "500")
 DYNAMIC = {
@@ -36,6 +48,8 @@ DYNAMIC = {
     "status.": [f"status.{s}" for s in ("new", "open", "waiting", "resolved", "closed")],
     "notify.event.": [f"notify.event.{e}" for e in CLIENT_EVENTS + STAFF_EVENTS],
     **{f"{prefix}.": [f"{prefix}.{v}" for v in values] for prefix, values in CONSOLE.items()},
+    **{f"editor.{prefix}.": [f"editor.{prefix}.{v}" for v in values]
+       for prefix, values in EDITOR.items()},
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}
 

@@ -1,10 +1,10 @@
 """The quarantine as administrators see it over the API."""
 
 from kb_service.db import session_scope
+from kb_service.storage import AttachmentStore
 from tests.builders import auth, make_token
 from tests.tickets.intake_mail import mail
 from tickets.intake.service import limits_of, take_once
-from tickets.storage import AttachmentStore
 
 
 def test_admin_lists_the_quarantine_and_retries_a_message(client, sessions, settings):

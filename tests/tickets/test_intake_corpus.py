@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from kb_service.storage import AttachmentStore
 from tickets.intake.filing import Limits
 from tickets.intake.models import InboundMail
 from tickets.intake.parsing import fingerprint, parse
 from tickets.intake.service import take
 from tickets.models import Ticket
-from tickets.storage import AttachmentStore
 
 ROOT = Path(__file__).resolve().parents[2]
 EMAIL = Path(os.environ.get("SPRAVKA_EVAL_DIR", ROOT.parent / "shared" / "eval")) / "email"

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kb_service.outbox import OutboxEvent
+from kb_service.storage import AttachmentStore
 from tests.builders import make_user
 from tests.tickets.intake_mail import PROBLEM, delivery_report, in_charset, mail
 from tickets.intake import filing
@@ -14,7 +15,6 @@ from tickets.intake.filing import Limits, remember_sent, subject_tag
 from tickets.intake.models import InboundMail
 from tickets.intake.service import list_quarantine, retry, take, take_once
 from tickets.models import Ticket, TicketAttachment, TicketMessage
-from tickets.storage import AttachmentStore
 
 LIMITS = Limits(per_file=1024, per_message=4096)
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from kb_service.db import make_engine, make_sessionmaker, session_scope, utcnow
 from kb_service.errors import Invalid
+from kb_service.storage import AttachmentStore
 from tests.builders import make_ticket, make_user
 from tests.tickets.smtp_inbox import free_port, start_smtp
 from tickets.events import emit
@@ -22,7 +23,6 @@ from tickets.models import Escalation, OutsideOrganisation, SupportGroup, Ticket
 from tickets.notifications import planner, sender
 from tickets.notifications.models import Notification
 from tickets.notifications.preferences import preferences_of, set_preference
-from tickets.storage import AttachmentStore
 
 
 @pytest.fixture

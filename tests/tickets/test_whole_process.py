@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from kb_service.app import create_app
 from kb_service.db import utcnow
+from kb_service.storage import AttachmentStore
 from tests.builders import make_token, make_user
 from tests.live_server import free_port, serving
 from tests.portal.conftest import TOKEN_RE
@@ -20,7 +21,6 @@ from tests.tickets.smtp_inbox import start_smtp
 from tickets import followups
 from tickets.intake import service as intake
 from tickets.models import Ticket
-from tickets.storage import AttachmentStore
 
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/tickets/\d+/access/[\w.-]+)")
 

@@ -8,9 +8,9 @@ from kb_service.access import Viewer
 from kb_service.deps import SessionDep, SettingsDep, ViewerDep
 from kb_service.errors import Forbidden
 from kb_service.hostile_input import DB_INT_MAX
+from kb_service.storage import AttachmentStore
 from tickets.intake import service
 from tickets.intake.schemas import QuarantinedOut, TakenOut
-from tickets.storage import AttachmentStore
 
 router = APIRouter(prefix="/intake", tags=["intake"])
 IdPath = Annotated[int, Path(ge=1, le=DB_INT_MAX)]

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session, selectinload
 from kb_service.access import STAFF_ROLES
 from kb_service.accounts.models import User
 from kb_service.db import utcnow
+from kb_service.storage import AttachmentStore
 from tickets import desk, workflow
 from tickets.events import emit
 from tickets.intake.models import InboundMail, OutgoingMail
 from tickets.intake.parsing import Attachment, Mail
 from tickets.models import Ticket, TicketAttachment, TicketMessage
 from tickets.schemas import GENERIC_TYPE, Upload
-from tickets.storage import AttachmentStore
 
 # "[#10042]", "[Spravka #10042]", "[Ticket #10042]": the ticket's number in a subject.
 TAG = re.compile(r"\[(?:[^\[\]#]{0,40}\s)?#(\d{5,12})\]")

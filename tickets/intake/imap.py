@@ -14,8 +14,8 @@ from imapclient import DELETED, SEEN, IMAPClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service.config import Settings
+from kb_service.storage import AttachmentStore
 from tickets.intake.service import limits_of, take_once
-from tickets.storage import AttachmentStore
 
 log = logging.getLogger(__name__)
 

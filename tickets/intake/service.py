@@ -22,12 +22,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from kb_service.config import Settings
 from kb_service.db import session_scope, utcnow
 from kb_service.errors import Conflict, NotFound
+from kb_service.storage import AttachmentStore
 from tickets.intake.decoding import one_line
 from tickets.intake.filing import Limits, file_mail, keep
 from tickets.intake.models import InboundMail
 from tickets.intake.parsing import Mail, fingerprint, parse, unreadable_reason
 from tickets.models import Ticket
-from tickets.storage import AttachmentStore
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,11 @@
-"""Attachments' bytes on disk, by content hash: written once, shared by equal files.
+"""Files' bytes on disk, by content hash: written once, shared by equal files.
 
-The database keeps each attachment's name, type, size and hash (TicketAttachment); the
-bytes go to `attachments_path/ab/cdef...`. A file is written under a temporary name and
-renamed into place, so a crash never leaves a half file under a real hash; writing the
-same content twice is a no-op. Every node of a cluster points the setting at shared storage.
+Tickets' attachments and articles' images and files both live here (the core owns it so that
+articles can keep files without reaching up into the desk). The database keeps each file's
+name, type, size and hash (TicketAttachment, ArticleFile); the bytes go to
+`attachments_path/ab/cdef...`. A file is written under a temporary name and renamed into
+place, so a crash never leaves a half file under a real hash; writing the same content twice
+is a no-op. Every node of a cluster points the setting at shared storage.
 """
 
 import hashlib

@@ -1,0 +1,90 @@
+"""The editor's form as typed, and turning it into the fields the articles service saves.
+
+Kept as strings so that a refused form (a stale version, a bad date) is shown again exactly as
+the person left it: nothing they wrote is lost.
+"""
+
+from datetime import date
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from kb_service.access import PUBLIC
+from kb_service.articles.schemas import ArticleCreate, ArticleFields
+from kb_service.errors import Invalid
+from kb_service.hostile_input import NulFree
+
+MAX_BODY = 500_000
+
+
+class ArticleForm(NulFree):
+    model_config = ConfigDict(frozen=True)
+
+    version: str = Field("", max_length=12)
+    title: str = Field("", max_length=300)
+    body: str = Field("", max_length=MAX_BODY)
+    language: str = Field("ru", max_length=2)
+    products: list[str] = Field(default_factory=list, max_length=200)
+    groups: list[str] = Field(default_factory=list, max_length=200)
+    category: str = Field("", max_length=100)
+    tags: str = Field("", max_length=2000)
+    review_by: str = Field("", max_length=10)
+    standard_answer: str = Field("", max_length=8)
+
+    @classmethod
+    def of(cls, article) -> "ArticleForm":
+        """The form filled from a saved article."""
+        return cls(
+            version=str(article.version),
+            title=article.title,
+            body=article.body_md,
+            language=article.language,
+            products=sorted(p.code for p in article.products),
+            groups=article.group_names,
+            category=article.category.slug if article.category else "",
+            tags=", ".join(sorted(t.name for t in article.tags)),
+            review_by=article.review_by.isoformat() if article.review_by else "",
+            standard_answer="on" if article.standard_answer else "",
+        )
+
+    @property
+    def expected_version(self) -> int:
+        if not self.version.isdigit():
+            raise Invalid("the form lost its version; reload the article")
+        return int(self.version)
+
+    def fields(self) -> ArticleFields:
+        """What to save; Invalid, with the reason, when the form cannot be saved."""
+        return _checked(ArticleFields, self._values())
+
+    def creation(self) -> ArticleCreate:
+        return _checked(ArticleCreate, {**self._values(), "status": "draft"})
+
+    def _values(self) -> dict:
+        return {
+            "title": self.title.strip(),
+            "body": self.body.replace("\r\n", "\n"),
+            "language": self.language,
+            "products": self.products,
+            "groups": self.groups or [PUBLIC],
+            "category": self.category or None,
+            "tags": [t for t in (part.strip() for part in self.tags.split(",")) if t],
+            "review_by": _day(self.review_by),
+            "standard_answer": self.standard_answer == "on",
+        }
+
+
+def _day(text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Invalid("the review-by date must be a date (YYYY-MM-DD)") from None
+
+
+def _checked(model, values: dict):
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        where = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+        raise Invalid(f"check these fields: {where}") from None
