@@ -32,6 +32,7 @@ from kb_service.problems import problem
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
+from kb_service.webhooks.api import router as webhooks_router
 from portal.aggregates import new_aggregates
 from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
@@ -43,6 +44,7 @@ from portal.views import (
     articles,
     ask,
     console_mail,
+    console_webhooks,
     equipment,
     home,
     notification_settings,
@@ -92,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):  # fmt: skip
         api.include_router(router)
     api.include_router(intake_router)
+    api.include_router(webhooks_router)
     app.include_router(api)
     app.include_router(observability_router)
     app.add_middleware(RefuseNul)
@@ -124,7 +127,9 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
     console = (queue, ticket, new_ticket, overview)
-    for module in (*pages, *console, ticket_links, notification_settings, console_mail):
+    for module in (
+        *pages, *console, ticket_links, notification_settings, console_mail, console_webhooks
+    ):  # fmt: skip
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )

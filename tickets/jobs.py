@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service.catalogue.sync import sync_on_schedule
 from kb_service.config import Settings
+from kb_service.webhooks import delivery as webhooks
 from tickets.contracts.deadlines import watch_deadlines
 from tickets.followups import close_unanswered, watch_outside_promises
 from tickets.intake import imap
@@ -48,6 +49,8 @@ def jobs() -> list[Job]:
         # Planning after the watchers, so their events go out in the same round; sending last.
         Job("notify-plan", every=1.0, run=planner.plan),
         Job("notify-send", every=2.0, run=sender.send_due),
+        Job("webhooks-plan", every=1.0, run=webhooks.plan),
+        Job("webhooks-send", every=2.0, run=webhooks.send_due),
     ]
 
 
