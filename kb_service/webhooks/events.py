@@ -58,7 +58,6 @@ def body(settings: Settings, name: str, event: OutboxEvent) -> str:
         number = event.payload.get("number")
         subject = {
             "ticket": {
-                "id": event.payload.get("ticket"),
                 "number": number,
                 "change": event.payload.get("event"),
                 "url": f"{base}/tickets/{number}",
