@@ -24,6 +24,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 CONSUMER = "webhooks"
 PLAN_BATCH = 500
 SEND_BATCH = 20
+PARALLEL = 8
 # Longer than a batch can take at the longest timeout; a live sender never loses its rows.
 LEASE = timedelta(minutes=10)
 LONGEST_WAIT = timedelta(hours=1)
@@ -88,11 +90,22 @@ def plan_event(session: Session, settings: Settings, hooks: list[Webhook], event
 
 
 def send_due(sessions: sessionmaker[Session], settings: Settings) -> int:
-    """Claim and deliver due deliveries; how many were claimed."""
+    """Claim and deliver due deliveries; how many were claimed.
+
+    The batch is delivered in parallel, so a receiver that hangs until the timeout holds the
+    desk's job thread (and the notifications behind it) for one timeout, not one per row.
+    """
     claim = secrets.token_hex(8)
     rows = claim_due(sessions, claim, utcnow())
-    for row, url, secret in rows:
-        _deliver(sessions, settings, row, url, secret, claim)
+    if rows:
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(rows))) as pool:
+            done = [
+                pool.submit(_deliver, sessions, settings, row, url, secret, claim)
+                for row, url, secret in rows
+            ]
+        for future in done:  # a failure to record an outcome: the lease brings the row back
+            if future.exception() is not None:
+                log.error("webhook delivery not recorded", exc_info=future.exception())
     return len(rows)
 
 
