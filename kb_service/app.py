@@ -32,6 +32,7 @@ from kb_service.problems import problem
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
+from kb_service.webhooks.api import router as webhooks_router
 from portal.aggregates import new_aggregates
 from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
@@ -43,6 +44,7 @@ from portal.views import (
     articles,
     ask,
     console_mail,
+    console_webhooks,
     equipment,
     home,
     notification_settings,
@@ -97,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     ):  # fmt: skip
         api.include_router(router)
     api.include_router(intake_router)
+    api.include_router(webhooks_router)
     app.include_router(api)
     app.include_router(observability_router)
     app.add_middleware(RefuseNul)
@@ -131,7 +134,7 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
     console = (queue, ticket, new_ticket, overview)
     editors = (editor_articles, editor_review, editor_files, editor_feedback)
-    others = (ticket_links, notification_settings, console_mail, sso)
+    others = (ticket_links, notification_settings, console_mail, console_webhooks, sso)
     for module in (*pages, *console, *editors, *others):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]

@@ -209,6 +209,24 @@ class Settings(BaseSettings):
         description="Largest image or file uploaded for an article.",
     )
 
+    # Webhooks (kb_service/webhooks/).
+    webhook_allow_networks: str = Field(
+        "",
+        description="Networks (comma-separated, e.g. `10.0.0.0/8,127.0.0.1/32`) that webhook "
+        "URLs may reach although they are not public; empty: only public addresses.",
+    )
+    webhook_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for a webhook receiver."
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, description="Attempts to deliver a webhook event before it is marked failed."
+    )
+    webhook_retry_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds after a webhook's first failed try; doubled each time, at most 1 h.",
+    )
+
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"

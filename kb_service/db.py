@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -147,6 +147,10 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+# The advisory lock that serialises migrations on PostgreSQL ("SPRM").
+MIGRATE_LOCK = 0x5350524D
+
+
 def migrate(engine: Engine, locations: Sequence[Path] = ()) -> None:
     """Create or upgrade the schema: the core's migrations and those in ``locations``.
 
@@ -157,6 +161,11 @@ def migrate(engine: Engine, locations: Sequence[Path] = ()) -> None:
 
     config = alembic_config(locations)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several nodes upgraded at once all start by migrating: one migrates, the others
+            # wait here (the DDL is transactional) and then find the schema at its head.
+            connection.execute(text("SET LOCAL lock_timeout = '15min'"))
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 

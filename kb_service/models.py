@@ -11,3 +11,4 @@ def load_all() -> None:
     from kb_service.catalogue import models as _catalogue  # noqa: F401
     from kb_service.feedback import models as _feedback  # noqa: F401
     from kb_service.search import models as _search  # noqa: F401
+    from kb_service.webhooks import models as _webhooks  # noqa: F401

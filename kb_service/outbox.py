@@ -79,3 +79,19 @@ def read_after(session: Session, position: int, limit: int = 500) -> Sequence[Ou
 
 def last_position(session: Session) -> int:
     return session.scalar(select(func.coalesce(func.max(OutboxEvent.id), 0))) or 0
+
+
+def locked_cursor(session: Session, consumer: str) -> OutboxCursor:
+    """The consumer's cursor row, made if missing and locked until commit, so that several
+    workers running the consumer take turns (on SQLite the insert takes the write lock)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert_into = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert_into(OutboxCursor)
+        .values(consumer=consumer, position=0)
+        .on_conflict_do_nothing(index_elements=["consumer"])
+    )
+    query = select(OutboxCursor).where(OutboxCursor.consumer == consumer).with_for_update()
+    return session.execute(query.execution_options(populate_existing=True)).scalar_one()

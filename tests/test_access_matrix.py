@@ -192,6 +192,34 @@ def _upload(world, actor):
             "files": {"file": (f"{actor}.png", PNG, "image/png")}}  # fmt: skip
 
 
+# A public address that nothing answers on: webhooks registered by the probes are disabled
+# at once, or hear only of resolutions, so the embedded sender has little to try.
+WEBHOOK_URL = "http://93.184.216.34:9/hook"
+
+
+def _webhook(world, actor):
+    return {"url": WEBHOOK_URL, "events": ["ticket.resolved"]}
+
+
+def _idle_webhook(world, actor):
+    """A disabled webhook to look at or change, made once."""
+    if "webhook" not in world.ids:
+        made = world.api["admin"].post("/api/v1/webhooks", json=_webhook(world, actor))
+        assert made.status_code == 201, made.text
+        world.ids["webhook"] = made.json()["id"]
+        world.api["admin"].patch(
+            f"/api/v1/webhooks/{world.ids['webhook']}", json={"enabled": False}
+        )
+
+
+def _doomed_webhook(world, actor):
+    """A fresh webhook for each caller to try to delete."""
+    made = world.api["admin"].post("/api/v1/webhooks", json=_webhook(world, actor))
+    assert made.status_code == 201, made.text
+    world.ids["doomed_webhook"] = made.json()["id"]
+    world.api["admin"].patch(f"/api/v1/webhooks/{made.json()['id']}", json={"enabled": False})
+
+
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
 
 ROUTES: dict[tuple[str, str], list[Probe]] = {
@@ -685,6 +713,50 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/console/mail"): [Probe("GET", "/console/mail", ADMINS, portal=True)],
     ("GET", "/console/mail/{notification_id}"): [
         Probe("GET", "/console/mail/{notification}", ADMINS, portal=True),
+    ],
+    ("GET", "/api/v1/webhooks"): [Probe("GET", "/api/v1/webhooks", ADMINS)],
+    ("POST", "/api/v1/webhooks"): [Probe("POST", "/api/v1/webhooks", ADMINS, _json(_webhook))],
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): [
+        Probe(
+            "PATCH",
+            "/api/v1/webhooks/{webhook}",
+            ADMINS,
+            _json(lambda w, a: {"enabled": False}),
+            before=_idle_webhook,
+        ),
+    ],
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): [
+        Probe("DELETE", "/api/v1/webhooks/{doomed_webhook}", ADMINS, before=_doomed_webhook),
+    ],
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): [
+        Probe("GET", "/api/v1/webhooks/{webhook}/deliveries", ADMINS, before=_idle_webhook),
+    ],
+    ("GET", "/console/webhooks"): [Probe("GET", "/console/webhooks", ADMINS, portal=True)],
+    ("POST", "/console/webhooks"): [
+        Probe("POST", "/console/webhooks", ADMINS, _form(_webhook), portal=True),
+    ],
+    ("GET", "/console/webhooks/{webhook_id}"): [
+        Probe("GET", "/console/webhooks/{webhook}", ADMINS, portal=True, before=_idle_webhook),
+    ],
+    ("POST", "/console/webhooks/{webhook_id}/enabled"): [
+        Probe(
+            "POST",
+            "/console/webhooks/{webhook}/enabled",
+            ADMINS,
+            _form(lambda w, a: {"enabled": "false"}),
+            portal=True,
+            before=_idle_webhook,
+        ),
+    ],
+    ("POST", "/console/webhooks/{webhook_id}/delete"): [
+        Probe(
+            "POST",
+            "/console/webhooks/{doomed_webhook}/delete",
+            ADMINS,
+            _form(),
+            portal=True,
+            before=_doomed_webhook,
+        ),
     ],
 }
 

@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service.catalogue.sync import sync_on_schedule
 from kb_service.config import Settings
+from kb_service.webhooks import delivery as webhooks
 from tickets.contracts.deadlines import watch_deadlines
 from tickets.followups import close_unanswered, watch_outside_promises
 from tickets.intake import imap
@@ -41,14 +43,48 @@ def jobs() -> list[Job]:
     return [
         # A minute late on a warning or a breach is well inside any term a contract sets.
         Job("watch_deadlines", every=60.0, run=watch_deadlines),
-        Job("imap", 60.0, imap.poll, setting="imap_interval"),
+        Job("imap", 60.0, one_at_a_time(imap.poll, 1), setting="imap_interval"),
         Job("close_unanswered", every=60.0, run=close_unanswered),
         Job("watch_outside_promises", every=60.0, run=watch_outside_promises),
-        Job("catalogue_sync", 3600.0, sync_on_schedule, setting="catalogue_interval"),
+        Job(
+            "catalogue_sync",
+            3600.0,
+            one_at_a_time(sync_on_schedule, 2),
+            setting="catalogue_interval",
+        ),  # fmt: skip
         # Planning after the watchers, so their events go out in the same round; sending last.
         Job("notify-plan", every=1.0, run=planner.plan),
         Job("notify-send", every=2.0, run=sender.send_due),
+        Job("webhooks-plan", every=1.0, run=webhooks.plan),
+        Job("webhooks-send", every=2.0, run=webhooks.send_due),
     ]
+
+
+# Advisory lock keys of the jobs that run on one node at a time: "SPRJ" and the job's number.
+JOB_LOCK_BASE = 0x5350524A00
+
+
+def one_at_a_time(run: Callable[[sessionmaker[Session], Settings], int], number: int):
+    """`run`, skipped while another worker runs it (on PostgreSQL; SQLite has one node).
+
+    The other jobs claim each piece of work in the database; polling one mailbox or syncing
+    one catalogue from several workers at once would be safe too (the intake and the sync are
+    idempotent) but would only fetch the same messages and rows twice and race at commit.
+    """
+
+    def exclusive(sessions: sessionmaker[Session], settings: Settings) -> int:
+        with sessions() as session:
+            if session.get_bind().dialect.name != "postgresql":
+                return run(sessions, settings)
+            key = {"key": JOB_LOCK_BASE + number}
+            if not session.scalar(text("SELECT pg_try_advisory_lock(:key)"), key):
+                return 0
+            try:
+                return run(sessions, settings)
+            finally:
+                session.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+    return exclusive
 
 
 class DeskJobs:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from kb_service.articles.models import REVIEW_DECISIONS, STATUSES
+from kb_service.webhooks.events import EVENTS as WEBHOOK_EVENTS
+from kb_service.webhooks.models import STATUSES as WEBHOOK_STATUSES
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
 from portal.views.editor import review as editor_review
 from tickets import clocks, queues, workflow
@@ -47,6 +49,8 @@ DYNAMIC = {
     "language.name.": [f"language.name.{code}" for code in LANGUAGES],
     "status.": [f"status.{s}" for s in ("new", "open", "waiting", "resolved", "closed")],
     "notify.event.": [f"notify.event.{e}" for e in CLIENT_EVENTS + STAFF_EVENTS],
+    "webhooks.event.": [f"webhooks.event.{e}" for e in WEBHOOK_EVENTS],
+    "webhooks.status.": [f"webhooks.status.{s}" for s in WEBHOOK_STATUSES],
     **{f"{prefix}.": [f"{prefix}.{v}" for v in values] for prefix, values in CONSOLE.items()},
     **{f"editor.{prefix}.": [f"editor.{prefix}.{v}" for v in values]
        for prefix, values in EDITOR.items()},
