@@ -40,12 +40,15 @@ from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
 from portal.views import (
     account,
+    account_tokens,
     articles,
     ask,
+    console_audit,
     console_mail,
     equipment,
     home,
     notification_settings,
+    password_reset,
     planning,
     products,
     search,
@@ -124,7 +127,9 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
     console = (queue, ticket, new_ticket, overview)
-    for module in (*pages, *console, ticket_links, notification_settings, console_mail):
+    accounts_pages = (password_reset, account_tokens, console_audit)
+    for module in (*pages, *console, ticket_links, notification_settings, console_mail,
+                   *accounts_pages):  # fmt: skip
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kb_service.accounts.reset import LinkState
+from kb_service.audit import service as audit
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
 from tickets import clocks, queues, workflow
 from tickets.models import CHANNELS, PRIORITIES
@@ -36,6 +38,9 @@ DYNAMIC = {
     "status.": [f"status.{s}" for s in ("new", "open", "waiting", "resolved", "closed")],
     "notify.event.": [f"notify.event.{e}" for e in CLIENT_EVENTS + STAFF_EVENTS],
     **{f"{prefix}.": [f"{prefix}.{v}" for v in values] for prefix, values in CONSOLE.items()},
+    "audit.action.": [f"audit.action.{a}" for a in audit.ACTIONS],
+    "audit.label.": [f"audit.label.{label}" for label in audit.LABELS],
+    "reset.link.": [f"reset.link.{state}" for state in LinkState if state != LinkState.VALID],
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}
 
