@@ -224,21 +224,19 @@ def _account_id(session: Session, actor: str) -> int:
 
 
 def _rows(session: Session, entries: Sequence[AuditEntry]) -> list[Row]:
+    """The entries with the accounts they name as e-mails, looked up in one query."""
+    targets = {e.id: _user_target(e) for e in entries}
     ids = {e.actor_id for e in entries if e.actor_id is not None}
-    ids |= {int(e.target_id) for e in entries if e.target_kind == "user" and _is_id(e.target_id)}
-    emails = (
-        dict(session.execute(select(User.id, User.email).where(User.id.in_(ids)))) if ids else {}
-    )
-    return [
-        Row(
-            e,
-            emails.get(e.actor_id),
-            emails.get(int(e.target_id))
-            if e.target_kind == "user" and _is_id(e.target_id)
-            else None,
-        )
-        for e in entries
-    ]
+    ids |= {target for target in targets.values() if target is not None}
+    query = select(User.id, User.email).where(User.id.in_(ids))
+    emails = dict(session.execute(query).all()) if ids else {}
+    return [Row(e, emails.get(e.actor_id), emails.get(targets[e.id])) for e in entries]
+
+
+def _user_target(entry: AuditEntry) -> int | None:
+    if entry.target_kind == "user" and _is_id(entry.target_id):
+        return int(entry.target_id)
+    return None
 
 
 def _is_id(value: str | None) -> bool:
