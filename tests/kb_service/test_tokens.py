@@ -106,3 +106,24 @@ def test_the_page_shows_a_new_token_once_and_revokes_with_the_form(app, owners):
 
 def test_the_page_asks_to_sign_in(client):
     assert client.get("/account/tokens", follow_redirects=False).status_code == 303
+
+
+def test_a_token_made_on_the_command_line_is_audited_as_the_cli(settings, owners, sessions):
+    from sqlalchemy import select
+    from typer.testing import CliRunner
+
+    from kb_service.audit.models import AuditEntry
+    from kb_service.cli import app as cli
+
+    env = {
+        "SPRAVKA_DATABASE_URL": settings.database_url,
+        "SPRAVKA_DATA_DIR": str(settings.data_dir),
+        "SPRAVKA_SECRET_KEY": settings.secret_key,
+    }
+    args = ["token", "create", "--user", "client@tokens.test", "--name", "ci"]
+    made = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    with sessions() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (entry.action, entry.actor_id, entry.actor_label) == ("token.created", None, "cli")
+    assert entry.details == {"owner": owners["client"]["id"], "name": "ci"}
