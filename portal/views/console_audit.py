@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from kb_service.audit import service as audit
 from kb_service.audit.export import to_csv
 from kb_service.deps import client_address
+from kb_service.errors import Invalid
 from portal.deps import PageDep, sign_in_first
 from portal.templating import render
 
@@ -21,20 +22,32 @@ FIELDS = ("from", "to", "action", "actor", "target")
 
 
 def chosen_filters(
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[str, Query(alias="from", max_length=10)] = "",
+    end: Annotated[str, Query(alias="to", max_length=10)] = "",
     action: Text = "",
     actor: Text = "",
     target: Text = "",
 ) -> audit.Filters:
-    """The filters of the query string; days are whole UTC days, both ends included."""
+    """The filters of the query string; days are whole UTC days, both ends included.
+
+    The dates are strings: the form sends an empty one for "any", which a date parameter
+    would refuse.
+    """
+    first, last = _day(start), _day(end)
     return audit.Filters(
-        start=datetime.combine(start, time(), UTC) if start else None,
-        end=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
+        start=datetime.combine(first, time(), UTC) if first else None,
+        end=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
         action=action.strip(),
         actor=actor.strip(),
         target=target.strip(),
     )
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value.strip() else None
+    except ValueError:
+        raise Invalid(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 FiltersDep = Annotated[audit.Filters, Depends(chosen_filters)]
@@ -50,6 +63,7 @@ def index(
         return sign_in_first(page.request, PAGE)
     shown = audit.search(page.db, page.viewer, chosen, page_number)
     form = {name: page.request.query_params.get(name, "") for name in FIELDS}
+    form = {name: value for name, value in form.items() if value}
     return render(page.request, "console/audit.html", log=shown, form=form, actions=audit.ACTIONS)
 
 
