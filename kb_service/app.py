@@ -41,13 +41,16 @@ from portal.security import SecurityHeaders
 from portal.templating import HERE as PORTAL_DIR
 from portal.views import (
     account,
+    account_tokens,
     articles,
     ask,
+    console_audit,
     console_mail,
     console_webhooks,
     equipment,
     home,
     notification_settings,
+    password_reset,
     planning,
     products,
     search,
@@ -134,8 +137,9 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
     console = (queue, ticket, new_ticket, overview)
     editors = (editor_articles, editor_review, editor_files, editor_feedback)
+    accounts_pages = (password_reset, account_tokens, console_audit)
     others = (ticket_links, notification_settings, console_mail, console_webhooks, sso)
-    for module in (*pages, *console, *editors, *others):
+    for module in (*pages, *console, *editors, *accounts_pages, *others):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )

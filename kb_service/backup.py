@@ -57,7 +57,8 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 BATCH = 1000
 # Tables whose rows say that someone uses this installation: restore needs them empty.
-USER_DATA = ("user_account", "article", "ticket", "organisation", "product")
+# The audit log is among them also because its triggers refuse the DELETE below.
+USER_DATA = ("user_account", "article", "ticket", "organisation", "product", "audit_entry")
 
 Progress = Callable[[int], None]
 

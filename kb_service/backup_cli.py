@@ -13,6 +13,7 @@ backup_app = typer.Typer(help="Back up and restore the database and attachments.
 def create(file: Annotated[Path, typer.Argument(help="The archive to write (.tar.gz).")]) -> None:
     """Write the whole database and the attachments to FILE, while the service runs."""
     from kb_service import backup, cli
+    from kb_service.audit.service import BACKUP_CREATED
     from kb_service.db import Base
 
     settings = cli.Settings()
@@ -28,6 +29,7 @@ def create(file: Annotated[Path, typer.Argument(help="The archive to write (.tar
             )  # fmt: skip
     except backup.Invalid as exc:
         cli._fail(str(exc))
+    _audit(sessions, BACKUP_CREATED, file, {"rows": manifest.rows})
     cli.out.print(
         f"wrote {file}: {manifest.rows} rows of {len(manifest.tables)} tables and "
         f"{len(manifest.attachments)} attachment files"
@@ -39,6 +41,7 @@ def restore(file: Annotated[Path, typer.Argument(help="An archive of `backup cre
     """Load FILE into an empty database (SQLite or PostgreSQL), then rebuild the indexes."""
     from kb_service import backup, cli
     from kb_service.app import rebuild_indexes
+    from kb_service.audit.service import BACKUP_RESTORED
     from kb_service.db import Base
 
     settings = cli.Settings()
@@ -54,8 +57,20 @@ def restore(file: Annotated[Path, typer.Argument(help="An archive of `backup cre
             )  # fmt: skip
     except backup.Invalid as exc:
         cli._fail(str(exc))
+    _audit(sessions, BACKUP_RESTORED, file, {"rows": manifest.rows})
     rebuild_indexes(settings, sessions)
     cli.out.print(
         f"restored {manifest.rows} rows of {len(manifest.tables)} tables and "
         f"{len(manifest.attachments)} attachment files from {file}; indexes rebuilt"
     )
+
+
+def _audit(sessions, action: str, file: Path, details: dict) -> None:
+    """After the fact, in a transaction of its own: a backup reads a snapshot that cannot
+    write, and a restore's own transaction loads the archive's rows, log included. The file's
+    name only: its folder may name a person's home."""
+    from kb_service.audit.service import CLI
+    from kb_service.db import session_scope
+
+    with session_scope(sessions) as session:
+        CLI.record(session, action, ("backup", file.name), details)

@@ -348,6 +348,7 @@ def user_add(
 ) -> None:
     """Add a user with roles; asks for the password unless given."""
     from kb_service.accounts.service import create_user
+    from kb_service.audit.service import CLI
 
     if password is None:
         if not sys.stdin.isatty():
@@ -363,6 +364,7 @@ def user_add(
                 password=password,
                 roles=role,
                 organisation=organisation,
+                actor=CLI,
             )
             out.print(f"added {user.email} ({', '.join(sorted(user.roles))})")
     except DomainError as exc:
@@ -376,6 +378,7 @@ def token_create(
 ) -> None:
     """Issue an API bearer token for a user; it is shown once."""
     from kb_service.accounts.service import create_token, get_user_by_email
+    from kb_service.audit.service import CLI
 
     sessions = _database(Settings())
     try:
@@ -383,7 +386,7 @@ def token_create(
             owner = get_user_by_email(session, user)
             if owner is None:
                 _fail(f"no user with e-mail {user}")
-            token = create_token(session, owner, name)
+            token = create_token(session, owner, name, actor=CLI)
     except DomainError as exc:
         _fail(exc.message)
     out.print(token, highlight=False)

@@ -227,6 +227,11 @@ class Settings(BaseSettings):
         description="Seconds after a webhook's first failed try; doubled each time, at most 1 h.",
     )
 
+    # Accounts (kb_service/accounts/reset.py).
+    password_reset_minutes: int = Field(
+        60, ge=5, le=24 * 60, description="Minutes a password reset link works (once)."
+    )
+
     @property
     def attachments_path(self) -> Path:
         return self.attachments_dir or self.data_dir / "attachments"

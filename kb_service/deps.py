@@ -126,3 +126,8 @@ def optional_version(if_match: Annotated[str | None, Header()] = None) -> int | 
 
 VersionDep = Annotated[int, Depends(expected_version)]
 OptionalVersionDep = Annotated[int | None, Depends(optional_version)]
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address as the server sees it (the proxy's, unless told otherwise)."""
+    return request.client.host if request.client else None

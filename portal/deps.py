@@ -50,6 +50,7 @@ def get_page(
     search: SearchDep,
     activity: ActivityDep,
 ) -> Page:
+    request.state.viewer = viewer  # for the console's menu, which links admins' pages
     return Page(request, db, viewer, settings, search, activity)
 
 

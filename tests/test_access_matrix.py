@@ -220,6 +220,13 @@ def _doomed_webhook(world, actor):
     world.api["admin"].patch(f"/api/v1/webhooks/{made.json()['id']}", json={"enabled": False})
 
 
+def _doomed_token(world, actor):
+    """A fresh API token of the client's for each caller to try to revoke."""
+    made = world.api["client"].post("/api/v1/tokens", json={"name": f"doomed by {actor}"})
+    assert made.status_code == 201, made.text
+    world.ids["doomed_token"] = made.json()["id"]
+
+
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
 
 ROUTES: dict[tuple[str, str], list[Probe]] = {
@@ -758,6 +765,63 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             before=_doomed_webhook,
         ),
     ],
+    # Accounts: password reset, API tokens and the audit log.
+    ("GET", "/password/forgot"): [Probe("GET", "/password/forgot", EVERYONE, portal=True)],
+    ("POST", "/password/forgot"): [
+        Probe(
+            "POST",
+            "/password/forgot",
+            EVERYONE,
+            _form(lambda w, a: {"email": f"{a}@matrix.test"}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    # Whoever holds a mailed link (it is the proof); a forged one, nobody.
+    ("GET", "/password/reset/{token}"): [
+        Probe("GET", "/password/reset/{reset_link}", EVERYONE, portal=True),
+        Probe("GET", "/password/reset/{reset_link}x", frozenset(), portal=True),
+    ],
+    ("POST", "/password/reset/{token}"): [
+        Probe(
+            "POST",
+            "/password/reset/{reset_link}x",
+            frozenset(),
+            _form(lambda w, a: {"password": "new horse 1", "again": "new horse 1"}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("GET", "/account/tokens"): [Probe("GET", "/account/tokens", SIGNED_IN, portal=True)],
+    ("POST", "/account/tokens"): [
+        Probe(
+            "POST",
+            "/account/tokens",
+            SIGNED_IN,
+            _form(lambda w, a: {"name": "matrix"}),
+            portal=True,
+        ),
+    ],  # fmt: skip
+    ("POST", "/account/tokens/{token_id}/revoke"): [
+        Probe(
+            "POST",
+            "/account/tokens/{doomed_token}/revoke",
+            {"client", "admin"},
+            _form(),
+            portal=True,
+            before=_doomed_token,
+        ),
+    ],  # fmt: skip
+    ("GET", "/console/audit"): [Probe("GET", "/console/audit", ADMINS, portal=True)],
+    ("GET", "/console/audit.csv"): [Probe("GET", "/console/audit.csv", ADMINS, portal=True)],
+    ("GET", "/api/v1/tokens"): [
+        Probe("GET", "/api/v1/tokens", SIGNED_IN),
+        Probe("GET", "/api/v1/tokens?user={engineer_id}", {"engineer", "admin"}),
+    ],
+    ("POST", "/api/v1/tokens"): [
+        Probe("POST", "/api/v1/tokens", SIGNED_IN, _json(lambda w, a: {"name": "matrix"})),
+    ],
+    ("DELETE", "/api/v1/tokens/{token_id}"): [
+        Probe("DELETE", "/api/v1/tokens/{doomed_token}", {"client", "admin"}, before=_doomed_token),
+    ],  # fmt: skip
 }
 
 
@@ -788,6 +852,7 @@ def world(engine, database_url, tmp_path_factory):
     ids["quarantined"] = _quarantined(sessions, settings)
     ids |= _editorial(sessions, settings)
     ids |= _mailed_link(sessions, settings)
+    ids["reset_link"] = _reset_link(sessions, settings)
     app = create_app(settings)
     clients = []
     with TestClient(app) as probe:  # starting it indexes the seeded articles
@@ -907,6 +972,17 @@ def _mailed_link(sessions, settings) -> dict:
     planner.plan(sessions, settings)
     with sessions() as s:
         return ids | {"notification": s.scalar(select(Notification.id))}
+
+
+def _reset_link(sessions, settings) -> str:
+    """The token of a password reset link mailed to the client."""
+    from kb_service.accounts import reset
+    from kb_service.db import utcnow
+
+    links = []
+    with session_scope(sessions) as s:
+        reset.request_reset(s, settings, "client@matrix.test", "192.0.2.1", utcnow(), links.append)
+    return links[0]
 
 
 def _sign_in(client: TestClient, actor: str) -> None:

@@ -2,22 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy import select
 
 from kb_service.access import Viewer
-from kb_service.accounts import service
+from kb_service.accounts import service, tokens
 from kb_service.accounts.models import Organisation, User
 from kb_service.accounts.schemas import (
     GroupIn,
     GroupOut,
     PasswordChange,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
     UserIn,
     UserOut,
     UserPatch,
 )
+from kb_service.audit.service import Actor
 from kb_service.browser_session import signed_in_token
-from kb_service.deps import SessionDep, ViewerDep
+from kb_service.deps import SessionDep, ViewerDep, client_address
 from kb_service.errors import Forbidden, Unauthorized
 from kb_service.hostile_input import DB_INT_MAX
 
@@ -57,9 +61,10 @@ def list_users(session: SessionDep, viewer: ViewerDep):
 
 
 @router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED)
-def create_user(data: UserIn, session: SessionDep, viewer: ViewerDep):
+def create_user(data: UserIn, request: Request, session: SessionDep, viewer: ViewerDep):
     _require_admin(viewer)
-    user = service.create_user(session, **data.model_dump())
+    actor = Actor(viewer.user_id, address=client_address(request))
+    user = service.create_user(session, **data.model_dump(), actor=actor)
     return user_out(user, _organisations(session))
 
 
@@ -71,9 +76,12 @@ def me(session: SessionDep, viewer: ViewerDep):
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def update_user(user_id: IdPath, data: UserPatch, session: SessionDep, viewer: ViewerDep):
+def update_user(
+    user_id: IdPath, data: UserPatch, request: Request, session: SessionDep, viewer: ViewerDep
+):
     _require_admin(viewer)
-    user = service.update_user(session, user_id, **data.model_dump(exclude_none=True))
+    actor = Actor(viewer.user_id, address=client_address(request))
+    user = service.update_user(session, user_id, **data.model_dump(exclude_none=True), actor=actor)
     return user_out(user, _organisations(session))
 
 
@@ -83,7 +91,33 @@ def change_password(data: PasswordChange, request: Request, session: SessionDep,
         raise Unauthorized("sign in or send a bearer token")
     user = service.get_user(session, viewer.user_id)
     keep = signed_in_token(request)  # the session that asked stays signed in
-    service.change_password(session, user, data.current, data.new, keep_session=keep)
+    service.change_password(
+        session, user, data.current, data.new, keep_session=keep, address=client_address(request)
+    )
+
+
+@router.get("/tokens", response_model=list[TokenOut])
+def list_tokens(
+    session: SessionDep,
+    viewer: ViewerDep,
+    user: Annotated[int | None, Query(ge=1, le=DB_INT_MAX, description="admins only")] = None,
+):
+    """The caller's API tokens; an administrator may name another user's id."""
+    return tokens.list_tokens(session, viewer, user)
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=status.HTTP_201_CREATED)
+def create_token(data: TokenIn, request: Request, session: SessionDep, viewer: ViewerDep):
+    """Issue a token of the caller's own; the answer is the only time it is shown."""
+    row, token = tokens.create_own(session, viewer, data.name, client_address(request))
+    return TokenCreated(**TokenOut.model_validate(row).model_dump(), token=token)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: IdPath, request: Request, session: SessionDep, viewer: ViewerDep):
+    """Revoke a token at once: one's own, or as an administrator anyone's."""
+    tokens.revoke_token(session, viewer, token_id, client_address(request))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def _organisations(session) -> dict[int, str]:

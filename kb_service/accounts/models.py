@@ -149,6 +149,36 @@ class LoginFailure(Base):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class PasswordReset(Base):
+    """A link mailed to reset a password: used once, before it expires."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    # Only a SHA-256 of the link's token is kept, as for API tokens.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class ResetRequest(Base):
+    """One request for a reset link, whether or not the address has an account: the
+    throttle counts these per address typed and per client address, like LoginFailure."""
+
+    __tablename__ = "reset_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)  # throttle.account_key
+    address: Mapped[str] = mapped_column(String(64), index=True)  # throttle.address_key
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 __all__ = [
     "ROLES",
     "Organisation",
@@ -158,4 +188,6 @@ __all__ = [
     "ApiToken",
     "UserSession",
     "LoginFailure",
+    "PasswordReset",
+    "ResetRequest",
 ]

@@ -71,3 +71,21 @@ class UserOut(BaseModel):
     locale: str
     is_active: bool
     created_at: datetime
+
+
+class TokenIn(NulFree):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=100, description="What the token is for.")
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The bearer token; shown this once, never again.")

@@ -28,6 +28,8 @@ from kb_service.accounts.models import (
 )
 from kb_service.accounts.sessions import end_sessions
 from kb_service.activity import ActivityLog
+from kb_service.audit import service as audit
+from kb_service.audit.service import SYSTEM, Actor
 from kb_service.catalogue.models import Equipment, Product
 from kb_service.catalogue.service import with_ancestors
 from kb_service.errors import Conflict, Forbidden, Invalid, NotFound
@@ -71,6 +73,7 @@ def create_user(
     roles: list[str] | tuple[str, ...] = ("client",),
     organisation: str | None = None,
     locale: str = "ru",
+    actor: Actor = SYSTEM,
 ) -> User:
     """Add a person with the given roles; the organisation is created if new."""
     email = normalise_email(email)
@@ -79,8 +82,8 @@ def create_user(
         raise Invalid(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
     if get_user_by_email(session, email) is not None:
         raise Conflict(f"a user with e-mail {email} exists already")
-    if password is not None and len(password) < 8:
-        raise Invalid("a password needs at least 8 characters")
+    if password is not None:
+        check_new_password(password)
     user = User(
         email=email,
         name=name.strip() or email,
@@ -93,19 +96,31 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    actor.record(session, audit.USER_CREATED, ("user", user.id), {"roles": sorted(user.roles)})
     return user
 
 
+def check_new_password(password: str) -> None:
+    """The one rule for new passwords, wherever they are set."""
+    if len(password) < 8:
+        raise Invalid("a password needs at least 8 characters")
+
+
 def change_password(
-    session: Session, user: User, current: str, new: str, keep_session: str | None = None
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    keep_session: str | None = None,
+    address: str | None = None,
 ) -> None:
     """Set a new password after checking the current one; every other session ends."""
     if not verify_password(user, current):
         raise Forbidden("the current password is wrong")
-    if len(new) < 8:
-        raise Invalid("a password needs at least 8 characters")
+    check_new_password(new)
     user.password_hash = hash_password(new)
     end_sessions(session, user, keep=keep_session)
+    audit.record(session, user.id, audit.PASSWORD_CHANGED, ("user", user.id), address=address)
 
 
 def update_user(
@@ -115,6 +130,7 @@ def update_user(
     roles: list[str] | None = None,
     is_active: bool | None = None,
     name: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> User:
     """Change a person's roles, activity or name; new roles or deactivation end their
     sessions, so nobody keeps rights in an open browser that they no longer have."""
@@ -126,11 +142,16 @@ def update_user(
         unknown = sorted(set(roles) - set(ROLES))
         if unknown or not roles:
             raise Invalid(f"unknown or no role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
+        before = sorted(user.roles)
         user.role_rows = [UserRole(role=role) for role in dict.fromkeys(roles)]
         access_changed = True
+        details = {"before": before, "after": sorted(dict.fromkeys(roles))}
+        actor.record(session, audit.USER_ROLES_CHANGED, ("user", user.id), details)
     if is_active is not None and is_active != user.is_active:
         user.is_active = is_active
         access_changed = True
+        action = audit.USER_ACTIVATED if is_active else audit.USER_DEACTIVATED
+        actor.record(session, action, ("user", user.id))
     if access_changed:
         end_sessions(session, user)
     session.flush()
@@ -189,14 +210,18 @@ def add_member(
     *,
     user: User | None = None,
     org: Organisation | None = None,
+    actor: Actor = SYSTEM,
 ) -> None:
     """Let a user, or every user of an organisation, read the group's articles."""
     if user is not None:
         session.execute(group_user.insert().values(group_id=group.id, user_id=user.id))
+        actor.record(session, audit.USER_GROUP_ADDED, ("user", user.id), {"group": group.name})
     if org is not None:
         session.execute(
             group_organisation.insert().values(group_id=group.id, organisation_id=org.id)
         )
+        target = ("organisation", org.id)
+        actor.record(session, audit.ORGANISATION_GROUP_ADDED, target, {"group": group.name})
 
 
 def viewer_for(session: Session, user: User | None) -> Viewer:
@@ -246,12 +271,20 @@ def memberships(session: Session, user: User) -> tuple[set[str], set[str]]:
     return names, codes
 
 
-def create_token(session: Session, user: User, name: str = "") -> str:
+def create_token(session: Session, user: User, name: str = "", actor: Actor = SYSTEM) -> str:
     """Issue a bearer token; only its hash is stored, so this is the one time it is seen."""
+    return issue_token(session, user, name, actor)[1]
+
+
+def issue_token(session: Session, user: User, name: str, actor: Actor) -> tuple[ApiToken, str]:
+    """The new token's row and the token itself (shown once)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name))
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name)
+    session.add(row)
     session.flush()
-    return token
+    details = {"owner": user.id, "name": name}
+    actor.record(session, audit.TOKEN_CREATED, ("token", row.id), details)
+    return row, token
 
 
 def user_for_token(
@@ -325,7 +358,12 @@ def try_sign_in(
     now: datetime,
     directory: DirectoryConfig | None = None,
 ) -> SignIn:
-    """Check a password under the throttle, recording a failure (the caller commits it)."""
+    """Check a password under the throttle, recording a failure (the caller commits it).
+
+    Both outcomes go to the audit log; a refusal to try (waiting) does not, since it checks
+    nothing and an attacker could otherwise fill the log without even guessing.
+    """
+    client = address
     account, address = throttle.account_key(email), throttle.address_key(address)
     at_address = LoginFailure.address == address
     of_account_here = (LoginFailure.account == account, at_address)
@@ -338,12 +376,25 @@ def try_sign_in(
         return SignIn(None, wait)
     user = authenticate(session, email, password, directory)
     if user is None:
+        _audit_failure(session, email, client)
         session.add(LoginFailure(account=account, address=address, failed_at=now))
         # Pruning on write keeps the table at about one window of failures.
         _delete_failures(session, LoginFailure.failed_at <= now - throttle.WINDOW)
     else:
         _delete_failures(session, *of_account_here)
+        audit.record(session, user.id, audit.SIGN_IN, ("user", user.id), address=client)
     return SignIn(user)
+
+
+def _audit_failure(session: Session, email: str, address: str) -> None:
+    """A failed sign-in names the account when it exists; never what was typed, which is
+    sometimes the password itself."""
+    try:
+        known = get_user_by_email(session, email)
+    except Invalid:
+        known = None
+    target = ("user", known.id) if known is not None else None
+    audit.record(session, None, audit.SIGN_IN_FAILED, target, label="anonymous", address=address)
 
 
 def _failure_times(session: Session, now: datetime, *conditions) -> list[datetime]:

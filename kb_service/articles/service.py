@@ -28,6 +28,7 @@ from kb_service.articles.models import (
 from kb_service.articles.rendering import render_markdown
 from kb_service.articles.rules import Rules
 from kb_service.articles.schemas import ArticleCreate, ArticleFields
+from kb_service.audit import service as audit
 from kb_service.catalogue.models import Product
 from kb_service.db import utcnow
 from kb_service.errors import Conflict, Forbidden, Invalid, NotFound
@@ -120,8 +121,9 @@ def update_article(
         # What readers see (text and audience) changes only with the right to publish it.
         _require(viewer, CURATOR_ROLES, f"change a {article.status} article; ask an editor")
     _check_version(article, expected_version)
-    _apply(session, article, data)
+    audience_before = _apply(session, article, data)
     _saved(session, article, viewer)
+    _audit_access(session, article, audience_before, viewer.user_id)
     return article
 
 
@@ -225,12 +227,13 @@ def save_imported(session: Session, data: ArticleCreate, author_id: int | None =
         return False
     if article is None:
         article = _new(data.id, data.status, author_id)
-    _apply(session, article, data, groups_default=[PUBLIC])
+    audience_before = _apply(session, article, data, groups_default=[PUBLIC])
     session.add(article)
     article.status = data.status
     if data.status == "published" and article.published_at is None:
         article.published_at = utcnow()
     _saved(session, article, None, editor_id=author_id)
+    _audit_access(session, article, audience_before, author_id)
     return True
 
 
@@ -273,7 +276,8 @@ def _new(article_id: str, status: str, author_id: int | None) -> Article:
 
 def _apply(
     session: Session, article: Article, data: ArticleFields, groups_default: list[str] | None = None
-) -> None:
+) -> list[str] | None:
+    """Set the given fields; the access groups before, when those of a saved article changed."""
     # Look everything up first: a lookup may flush, and the article must change only once.
     groups = data.groups if data.groups is not None else groups_default
     category = get_or_create_category(session, data.category) if data.category else None
@@ -296,10 +300,25 @@ def _apply(
     # Collections are replaced only when they differ: a replaced collection is a new version.
     if products is not None and set(article.products) != set(products):
         article.products = products
+    audience_before = None
     if group_rows is not None and set(article.groups) != set(group_rows):
+        # A new article starts with no groups: choosing its first audience changes no access.
+        audience_before = sorted(g.name for g in article.groups) or None
         article.groups = group_rows
     if tags is not None and set(article.tags) != set(tags):
         article.tags = tags
+    return audience_before
+
+
+def _audit_access(
+    session: Session, article: Article, before: list[str] | None, actor_id: int | None
+) -> None:
+    """Who may read an article is a security matter: its changes go to the audit log."""
+    if before is not None:
+        details = {"before": before, "after": article.group_names}
+        audit.record(
+            session, actor_id, audit.ARTICLE_ACCESS_CHANGED, ("article", article.id), details
+        )
 
 
 def _saved(

@@ -7,7 +7,8 @@ from fastapi.responses import RedirectResponse
 
 from kb_service.accounts import service as accounts
 from kb_service.accounts.directory import DirectoryConfig
-from kb_service.accounts.sessions import end_session, start_session
+from kb_service.accounts.sessions import end_session, start_session, user_for_session
+from kb_service.audit import service as audit
 from kb_service.browser_session import LOCALE, sign_in, sign_out, signed_in_token
 from kb_service.db import utcnow
 from kb_service.deps import SessionDep
@@ -19,8 +20,13 @@ router = APIRouter()
 
 
 @router.get("/login", name="portal.login")
-def login_form(request: Request, next: Annotated[str, Query(max_length=500)] = ""):
-    return render(request, "account/login.html", next=local_path(next, ""), email="")
+def login_form(
+    request: Request,
+    next: Annotated[str, Query(max_length=500)] = "",
+    reset: Annotated[str, Query(max_length=10)] = "",
+):
+    context = {"next": local_path(next, ""), "email": "", "reset_done": reset == "done"}
+    return render(request, "account/login.html", **context)
 
 
 @router.post("/login", name="portal.login_submit")
@@ -53,6 +59,9 @@ def login(
 def logout(request: Request, db: SessionDep):
     token = signed_in_token(request)
     if token is not None:
+        user = user_for_session(db, token, utcnow())
+        if user is not None:
+            audit.record(db, user.id, audit.SIGN_OUT, ("user", user.id), address=_address(request))
         end_session(db, token)
     sign_out(request)
     return RedirectResponse(request.url_for("portal.home"), status_code=303)

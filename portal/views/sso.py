@@ -14,9 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from kb_service.accounts import service as accounts
 from kb_service.accounts.external import Grant, combined, grants_of, managed_groups, upsert_account
 from kb_service.accounts.sessions import start_session
+from kb_service.audit import service as audit
 from kb_service.browser_session import IS_STAFF, LOCALE, sign_in
 from kb_service.config import Settings
 from kb_service.db import session_scope, utcnow
+from kb_service.deps import client_address
 from kb_service.errors import NotFound
 from portal.deps import local_path
 from portal.templating import render
@@ -83,6 +85,8 @@ def _sign_in(request: Request, email: str, name: str, grant: Grant, managed) -> 
             return False
         is_staff = accounts.viewer_for(db, user).is_staff
         sign_in(request, start_session(db, user, utcnow()), user.name, is_staff)
+        audit.record(db, user.id, audit.SIGN_IN, ("user", user.id), {"via": "single sign-on"},
+                     address=client_address(request))  # fmt: skip
         request.session.setdefault(LOCALE, user.locale)
     return True
 

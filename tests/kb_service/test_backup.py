@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from kb_service.accounts import service as accounts
 from kb_service.accounts.models import User
 from kb_service.articles.models import Article
+from kb_service.audit.models import AuditEntry
 from kb_service.cli import app as cli
 from kb_service.db import Base, make_engine, make_sessionmaker
 from kb_service.demo import load_demo
@@ -122,6 +123,23 @@ def test_an_archive_restores_into_an_empty_database_of_the_other_engine(
             assert user.id > max(hashes and [1])
     finally:
         engine.dispose()
+
+
+def test_backups_made_and_restored_are_audited(source, other_engine, database_url, tmp_path):
+    archive = tmp_path / "audited.tar.gz"
+    assert _run(source, "backup", "create", str(archive)).exit_code == 0
+    target = {**source, "SPRAVKA_DATABASE_URL": other_engine,
+              "SPRAVKA_DATA_DIR": str(tmp_path / "restored-data"),
+              "SPRAVKA_ATTACHMENTS_DIR": str(tmp_path / "restored-attachments")}  # fmt: skip
+    assert _run(target, "backup", "restore", str(archive)).exit_code == 0
+    for url, action in ((database_url, "backup.created"), (other_engine, "backup.restored")):
+        engine = make_engine(url)
+        try:
+            with engine.connect() as c:
+                last = c.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        finally:
+            engine.dispose()
+        assert (last.action, last.actor_label, last.target_id) == (action, "cli", archive.name)
 
 
 def test_a_damaged_archive_is_refused_and_changes_nothing(source, other_engine, tmp_path):

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from kb_service.accounts.reset import LinkState
 from kb_service.articles.models import REVIEW_DECISIONS, STATUSES
+from kb_service.audit import service as audit
 from kb_service.webhooks.events import EVENTS as WEBHOOK_EVENTS
 from kb_service.webhooks.models import STATUSES as WEBHOOK_STATUSES
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
@@ -54,6 +56,9 @@ DYNAMIC = {
     **{f"{prefix}.": [f"{prefix}.{v}" for v in values] for prefix, values in CONSOLE.items()},
     **{f"editor.{prefix}.": [f"editor.{prefix}.{v}" for v in values]
        for prefix, values in EDITOR.items()},
+    "audit.action.": [f"audit.action.{a}" for a in audit.ACTIONS],
+    "audit.label.": [f"audit.label.{label}" for label in audit.LABELS],
+    "reset.link.": [f"reset.link.{state}" for state in LinkState if state != LinkState.VALID],
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}
 

@@ -6,9 +6,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from kb_service.accounts import service as accounts
 from kb_service.app import create_app
+from kb_service.audit import service as audit
+from kb_service.audit.models import AuditEntry
 from tests.live_server import serving
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 
@@ -65,6 +68,9 @@ def test_an_engineer_signs_in_through_the_provider_and_lands_on_the_console(
     response = _sign_in(portal, provider, claims)
     assert response.status_code == 303 and response.headers["location"] == "/console"
     assert portal.get("/console").status_code == 200
+    with sessions() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == audit.SIGN_IN)).all()[-1]
+        assert entry.details == {"via": "single sign-on"}
     with sessions() as s:
         user = accounts.get_user_by_email(s, "eng@corp.example")
         assert (user.name, user.roles, user.password_hash) == (

@@ -1,14 +1,12 @@
 """How a notification leaves: composed as a MIME message, then over SMTP or into a folder."""
 
-import os
 import smtplib
-import ssl
-import tempfile
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import format_datetime
 from pathlib import Path
 
+from kb_service import mail
 from kb_service.config import Settings
 from kb_service.db import utcnow
 from tickets.notifications.models import Notification
@@ -51,20 +49,7 @@ class Smtp:
             raise
 
     def _connect(self) -> smtplib.SMTP:
-        s = self._settings
-        if s.smtp_ssl:
-            context = ssl.create_default_context()
-            connection = smtplib.SMTP_SSL(
-                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context
-            )
-        else:
-            connection = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
-            if s.smtp_starttls:
-                connection.starttls(context=ssl.create_default_context())
-        if s.smtp_user:
-            password = s.smtp_password.get_secret_value() if s.smtp_password else ""
-            connection.login(s.smtp_user, password)
-        return connection
+        return mail.connect(self._settings)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -86,16 +71,7 @@ class MailFolder:
         self._folder = folder
 
     def send(self, message: EmailMessage, row: Notification) -> None:
-        self._folder.mkdir(parents=True, exist_ok=True)
-        target = self._folder / file_name(row)
-        fd, temporary = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(message.as_bytes())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        mail.write_to_folder(self._folder, file_name(row), message)
 
     def close(self) -> None:
         pass
