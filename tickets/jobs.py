@@ -48,7 +48,17 @@ def jobs() -> list[Job]:
         # Planning after the watchers, so their events go out in the same round; sending last.
         Job("notify-plan", every=1.0, run=planner.plan),
         Job("notify-send", every=2.0, run=sender.send_due),
+        # New solved tickets join the editors' mined topics; an incremental run at 100,000
+        # tickets takes seconds (bench/RESULTS.md), a quarter of an hour late is no loss.
+        Job("mine", every=900.0, run=_mine),
     ]
+
+
+def _mine(sessions: sessionmaker[Session], settings: Settings) -> int:
+    # scikit-learn takes seconds to import: only a process that mines pays for it.
+    from tickets.mining import mine_on_schedule
+
+    return mine_on_schedule(sessions, settings)
 
 
 class DeskJobs:

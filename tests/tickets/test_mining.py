@@ -7,9 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from kb_service.cli import app
+from kb_service.db import session_scope
 from tests.builders import make_article
 from tests.kb_service.test_import_cli import cli_env, runner, write_jsonl  # noqa: F401
 from tickets.importing import TICKETS, TicketImport
+from tickets.jobs import jobs
 from tickets.mining import cache_path, mine
 from tickets.mining_models import OPEN, MinedTicket, MinedTopic
 from tickets.mining_space import problem_text
@@ -194,3 +196,12 @@ def test_mine_json_prints_the_design_shape(cli_env, tmp_path, sessions):  # noqa
 def test_mine_refuses_bad_usage(cli_env):  # noqa: F811
     result = runner.invoke(app, ["mine", "--clusters", "3"])
     assert result.exit_code == 2
+
+
+def test_the_worker_mines_new_solved_tickets_on_its_schedule(sessions, settings):
+    with session_scope(sessions) as s:
+        _import(s, _history())
+    job = next(j for j in jobs() if j.name == "mine")
+    assert job.run(sessions, settings) == 0  # waits for its next turn, busy or not
+    with sessions() as s:
+        assert len(_groups(s)) == 2
