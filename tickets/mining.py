@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from kb_service.config import Settings
@@ -178,14 +178,16 @@ def _regroup(session: Session, ids: np.ndarray, labels: np.ndarray, report) -> s
         if label != clustering.NOISE:
             groups[label].append(ticket)
     overlap: dict[tuple[int, int], int] = defaultdict(int)
+    old_kept: set[int] = set()
     for label, tickets in groups.items():
         for ticket in tickets:
             if ticket in before:
                 overlap[before[ticket], label] += 1
     kept: dict[int, int] = {}  # label -> topic id
     for (topic, label), _ in sorted(overlap.items(), key=lambda kv: -kv[1]):
-        if label not in kept and topic not in kept.values():
+        if label not in kept and topic not in old_kept:
             kept[label] = topic
+            old_kept.add(topic)
     old_sets = defaultdict(set)
     for ticket, topic in before.items():
         old_sets[topic].add(ticket)
@@ -194,15 +196,15 @@ def _regroup(session: Session, ids: np.ndarray, labels: np.ndarray, report) -> s
         session.execute(delete(MinedTopic).where(MinedTopic.id.in_(chunk)))
     for chunk in chunks(list(before)):
         session.execute(delete(MinedTicket).where(MinedTicket.ticket_id.in_(chunk)))
-    changed = set()
+    fresh = iter(_new_topics(session, len(groups) - len(kept)))
+    report.created += len(groups) - len(kept)
+    changed, members = set(), {}
     for label, tickets in groups.items():
-        topic = kept.get(label)
-        if topic is None:
-            topic = _new_topic(session)
-            report.created += 1
+        topic = kept[label] if label in kept else next(fresh)
         if set(tickets) != old_sets.get(topic):
             changed.add(topic)
-        _add_members(session, topic, tickets)
+        members[topic] = tickets
+    _add_members(session, members)
     return changed
 
 
@@ -210,29 +212,30 @@ def _extend(session, ids: np.ndarray, vectors: np.ndarray, new: np.ndarray, repo
     """Put the new tickets in the open topics they are close to; group the rest with the
     tickets no topic holds (their nearest ones only)."""
     membership = _membership(session)
-    topic_of = np.array([membership.get(t, -1) for t in ids.tolist()])
-    topics = np.unique(topic_of[topic_of >= 0])
-    sums = np.stack([vectors[topic_of == t].sum(axis=0) for t in topics]) if len(topics) else []
-    sizes = np.array([(topic_of == t).sum() for t in topics])
+    topic_of = np.array([membership.get(t, -1) for t in ids.tolist()], dtype=np.int64)
+    held = topic_of >= 0
+    topics, slot = np.unique(topic_of[held], return_inverse=True)
+    sums = np.zeros((len(topics), vectors.shape[1]), np.float32)
+    np.add.at(sums, slot, vectors[held])
     fresh = np.flatnonzero(new)
-    joined = clustering.nearest_group(vectors[fresh], np.asarray(sums), sizes)
-    changed: set[int] = set()
+    joined = clustering.nearest_group(
+        vectors[fresh], sums, np.bincount(slot, minlength=len(topics))
+    )
+    members: dict[int, list[int]] = defaultdict(list)
     for row, group in zip(fresh.tolist(), joined.tolist(), strict=True):
         if group != clustering.NOISE:
-            topic = int(topics[group])
-            _add_members(session, topic, [int(ids[row])])
-            changed.add(topic)
+            members[int(topics[group])].append(int(ids[row]))
             report.assigned += 1
     rest = fresh[joined == clustering.NOISE]
-    pool = np.flatnonzero((topic_of < 0) & ~new)
+    pool = np.flatnonzero(~held & ~new)
     rows = np.union1d(rest, _near(vectors, rest, pool))
     labels = clustering.cluster(vectors[rows])
-    for label in np.unique(labels[labels != clustering.NOISE]):
-        topic = _new_topic(session)
-        _add_members(session, topic, ids[rows[labels == label]].tolist())
-        changed.add(topic)
-        report.created += 1
-    return changed
+    made = np.unique(labels[labels != clustering.NOISE])
+    for label, topic in zip(made.tolist(), _new_topics(session, len(made)), strict=True):
+        members[topic] = ids[rows[labels == label]].tolist()
+    report.created += len(made)
+    _add_members(session, members)
+    return set(members)
 
 
 def _near(vectors: np.ndarray, rows: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -249,16 +252,25 @@ def _near(vectors: np.ndarray, rows: np.ndarray, pool: np.ndarray) -> np.ndarray
     return np.unique(np.concatenate(found))
 
 
-def _new_topic(session: Session) -> int:
-    topic = MinedTopic(title="", draft="", size=0, language="en", state=OPEN)
-    session.add(topic)
-    session.flush()
-    return topic.id
+def _new_topics(session: Session, count: int) -> list[int]:
+    """Ids of `count` new open topics (filled in by refresh_topics), in one statement."""
+    if count == 0:
+        return []
+    now = utcnow()
+    row = {"title": "", "draft": "", "size": 0, "language": "en", "state": OPEN,
+           "created_at": now, "updated_at": now}  # fmt: skip
+    made = insert(MinedTopic).returning(MinedTopic.id, sort_by_parameter_order=True)
+    return list(session.scalars(made, [row] * count))
 
 
-def _add_members(session: Session, topic: int, tickets: list[int]) -> None:
-    for chunk in chunks(tickets):
-        session.execute(insert(MinedTicket), [{"ticket_id": t, "topic_id": topic} for t in chunk])
-    session.execute(
-        MinedTopic.__table__.update().where(MinedTopic.id == topic).values(updated_at=utcnow())
-    )
+def _add_members(session: Session, members: dict[int, list[int]]) -> None:
+    """Add tickets to topics (topic -> tickets), in a few statements whatever the number."""
+    rows = [
+        {"ticket_id": t, "topic_id": topic} for topic, tickets in members.items() for t in tickets
+    ]
+    for chunk in chunks(rows):
+        session.execute(insert(MinedTicket), chunk)
+    for chunk in chunks(sorted(members)):
+        session.execute(
+            update(MinedTopic).where(MinedTopic.id.in_(chunk)).values(updated_at=utcnow())
+        )

@@ -43,10 +43,13 @@ def refresh_topics(
     nearest = {topic: _nearest(tickets, vectors) for topic, tickets in members.items()}
     wanted = [t for tickets in nearest.values() for t in tickets]
     problems, solutions = _problems(session, wanted), _solutions(session, wanted)
+    rows = {}
+    for chunk in chunks(sorted(nearest)):
+        rows |= {
+            t.id: t for t in session.scalars(select(MinedTopic).where(MinedTopic.id.in_(chunk)))
+        }
     for topic_id, tickets in nearest.items():
-        topic = session.get(MinedTopic, topic_id)
-        if topic is None:
-            continue
+        topic = rows[topic_id]
         topic.size = len(members[topic_id])
         topic.language = Counter(language(problems[t][1]) for t in tickets).most_common(1)[0][0]
         subject, problem = problems[tickets[0]]

@@ -11,7 +11,7 @@ Saved with numpy only (no pickle), so a cache file cannot run code.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,8 @@ class Space:
     vocabulary: np.ndarray  # terms, in column order
     idf: np.ndarray
     components: np.ndarray  # LSA axes (dimensions × terms); empty: no reduction
+    # Made on first use: building the term lookup costs about as much as embedding 500 texts.
+    _counter: CountVectorizer | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def fit(cls, texts: list[str]) -> tuple["Space", np.ndarray]:
@@ -89,10 +91,10 @@ class Space:
 
     def transform(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of texts in this space; words it has not seen count for nothing."""
-        counts_of = CountVectorizer(
-            analyzer=terms, vocabulary={t: i for i, t in enumerate(self.vocabulary)}
-        )
-        weighted = _weigh(counts_of.transform(texts).astype(np.float32), self.idf)
+        if self._counter is None:
+            lookup = {str(t): i for i, t in enumerate(self.vocabulary)}
+            self._counter = CountVectorizer(analyzer=terms, vocabulary=lookup)
+        weighted = _weigh(self._counter.transform(texts).astype(np.float32), self.idf)
         if len(self.components) == 0:
             return _unit(weighted.toarray())
         return _unit(np.asarray(weighted @ self.components.T))
