@@ -48,7 +48,7 @@ THRESHOLDS = np.round(np.arange(0.20, 0.801, 0.05), 2)
 # Past this many items the baseline keeps each ticket's nearest 50 only (the whole graph
 # of it_tickets holds about 10^8 edges).
 EXACT_BASELINE = 10_000
-console = Console()
+console = Console(width=240)
 
 
 def items(name: str) -> list[dict]:

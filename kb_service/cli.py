@@ -294,16 +294,24 @@ def mine(
     _print_topics(shown["clusters"], report)
 
 
+# Topics the table shows: the editors' page and --json have the rest.
+TOPICS_SHOWN = 30
+
+
 def _print_topics(topics: list[dict], report) -> None:
     from rich.table import Table
 
+    if report.skipped:
+        err.print("another run is mining now: these are the topics as they stand")
     table = Table(title="Open topics, largest first")
     for column in ("size", "title", "tickets"):
         table.add_column(column)
-    for topic in topics:
+    for topic in topics[:TOPICS_SHOWN]:
         tickets = ", ".join(topic["tickets"][:5]) + (" …" if len(topic["tickets"]) > 5 else "")
         table.add_row(str(topic["size"]), topic["title"], tickets)
     out.print(table)
+    if len(topics) > TOPICS_SHOWN:
+        out.print(f"… and {len(topics) - TOPICS_SHOWN} smaller ones (all of them: --json)")
     how = "full regroup" if report.full else "incremental"
     out.print(
         f"{report.candidates} solved tickets without an article, {report.new} new ({how}): "

@@ -48,14 +48,21 @@ def refresh_topics(
         rows |= {
             t.id: t for t in session.scalars(select(MinedTopic).where(MinedTopic.id.in_(chunk)))
         }
+    texts = {
+        topic: list(dict.fromkeys(s for t in tickets if (s := solutions.get(t, "").strip())))
+        for topic, tickets in nearest.items()
+    }
+    # One embedding call for every solution: per topic, its fixed cost would dominate.
+    flat = [text for group in texts.values() for text in group]
+    embedded = iter(space.transform(flat) if flat else [])
     for topic_id, tickets in nearest.items():
         topic = rows[topic_id]
         topic.size = len(members[topic_id])
         topic.language = Counter(language(problems[t][1]) for t in tickets).most_common(1)[0][0]
         subject, problem = problems[tickets[0]]
-        texts = [solutions[t] for t in tickets if solutions.get(t)]
+        matrix = np.array([next(embedded) for _ in texts[topic_id]])
         topic.title, topic.draft = propose(
-            topic.language, subject, problem, _best(space, texts), topic.size
+            topic.language, subject, problem, _best(texts[topic_id], matrix), topic.size
         )
 
 
@@ -85,12 +92,11 @@ def _nearest(tickets: list[int], vectors: dict[int, np.ndarray]) -> list[int]:
     return [tickets[i] for i in order]
 
 
-def _best(space: Space, texts: list[str]) -> list[str]:
-    """The solution most like the others, then up to OTHER_SOLUTIONS that differ from it."""
-    texts = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
+def _best(texts: list[str], matrix: np.ndarray) -> list[str]:
+    """The solution most like the others, then up to OTHER_SOLUTIONS that differ from it;
+    `matrix` holds the texts' unit vectors."""
     if len(texts) < 2:
         return texts
-    matrix = space.transform(texts)
     similarity = matrix @ matrix.T
     # Agreement first; a longer text wins a tie, it usually says more of how.
     score = similarity.sum(axis=1) + 1e-6 * np.array([len(t) for t in texts])
