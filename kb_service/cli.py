@@ -287,7 +287,7 @@ def mine(
             full=full,
             progress=lambda step: progress.update(task, advance=1, description=f"Mining: {step}"),
         )
-        shown = clusters(session)
+        shown = clusters(session, None if as_json else TOPICS_SHOWN + 1)
     if as_json:
         sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
         return
@@ -310,8 +310,8 @@ def _print_topics(topics: list[dict], report) -> None:
         tickets = ", ".join(topic["tickets"][:5]) + (" …" if len(topic["tickets"]) > 5 else "")
         table.add_row(str(topic["size"]), topic["title"], tickets)
     out.print(table)
-    if len(topics) > TOPICS_SHOWN:
-        out.print(f"… and {len(topics) - TOPICS_SHOWN} smaller ones (all of them: --json)")
+    if report.topics > TOPICS_SHOWN:
+        out.print(f"… and {report.topics - TOPICS_SHOWN} smaller ones (all of them: --json)")
     how = "full regroup" if report.full else "incremental"
     out.print(
         f"{report.candidates} solved tickets without an article, {report.new} new ({how}): "

@@ -11,7 +11,7 @@ and keeps each open topic's id where its group goes on (the new group holding mo
 tickets). Topics an editor acted on are never rewritten, and their tickets stay out.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +67,7 @@ def mine(
         return MiningReport(skipped=True)
     ids = np.array(candidates(session), dtype=np.int64)
     report = MiningReport(candidates=len(ids))
-    _forget_covered(session, ids)
+    membership, touched = _forget_covered(session, ids)
     cached = None if full else Space.load(cache)
     if cached is not None:
         space, seen, seen_vectors = cached
@@ -80,7 +80,7 @@ def mine(
         step("vectors")
         space, vectors = Space.fit(_texts(session, ids))
         step("groups")
-        changed = _regroup(session, ids, clustering.cluster(vectors), report)
+        changed = _regroup(session, ids, clustering.cluster(vectors), membership, report)
     else:
         step("vectors")
         vectors = np.zeros((len(ids), seen_vectors.shape[1]), np.float32)
@@ -88,7 +88,7 @@ def mine(
         vectors[known] = seen_vectors[order[np.searchsorted(seen, ids[known], sorter=order)]]
         vectors[~known] = space.transform(_texts(session, ids[~known]))
         step("groups")
-        changed = _extend(session, ids, vectors, ~known, report)
+        changed = _extend(session, ids, vectors, ~known, membership, report) | touched
     step("drafts")
     refresh_topics(session, space, changed, dict(zip(ids.tolist(), vectors, strict=True)))
     report.topics = session.scalar(
@@ -147,32 +147,27 @@ def _membership(session: Session) -> dict[int, int]:
     return dict(session.execute(query).all())
 
 
-def _forget_covered(session: Session, ids: np.ndarray) -> None:
+def _forget_covered(session: Session, ids: np.ndarray) -> tuple[dict[int, int], set[int]]:
     """Open topics let go of tickets that stopped being candidates (an article now covers
-    them, or they were reopened); topics left with fewer than two are dropped."""
+    them, or they were reopened); topics left with fewer than two are dropped. The open
+    topics' tickets after that (ticket -> topic), and the topics that changed."""
+    membership = _membership(session)
     still = set(ids.tolist())
-    gone = [t for t in _membership(session) if t not in still]
+    gone = [t for t in membership if t not in still]
+    touched = {membership.pop(t) for t in gone}
     for chunk in chunks(gone):
         session.execute(delete(MinedTicket).where(MinedTicket.ticket_id.in_(chunk)))
-    if gone:
-        _drop_small(session)
-
-
-def _drop_small(session: Session) -> None:
-    sizes = defaultdict(int)
-    for topic in _membership(session).values():
-        sizes[topic] += 1
-    open_ids = session.scalars(select(MinedTopic.id).where(MinedTopic.state == OPEN))
-    small = [t for t in open_ids if sizes[t] < 2]
+    sizes = Counter(membership.values())
+    small = sorted(t for t in touched if sizes[t] < 2)
     for chunk in chunks(small):
-        session.execute(delete(MinedTicket).where(MinedTicket.topic_id.in_(chunk)))
         session.execute(delete(MinedTopic).where(MinedTopic.id.in_(chunk)))
+    membership = {k: v for k, v in membership.items() if v not in small} if small else membership
+    return membership, touched - set(small)
 
 
-def _regroup(session: Session, ids: np.ndarray, labels: np.ndarray, report) -> set[int]:
-    """Replace the open topics by these groups, keeping the id of each topic whose group goes
-    on; the ids of topics whose tickets changed."""
-    before = _membership(session)
+def _regroup(session: Session, ids, labels: np.ndarray, before: dict[int, int], report) -> set[int]:
+    """Replace the open topics (`before`: ticket -> topic) by these groups, keeping the id of
+    each topic whose group goes on; the ids of topics whose tickets changed."""
     groups: dict[int, list[int]] = defaultdict(list)
     for ticket, label in zip(ids.tolist(), labels.tolist(), strict=True):
         if label != clustering.NOISE:
@@ -208,10 +203,9 @@ def _regroup(session: Session, ids: np.ndarray, labels: np.ndarray, report) -> s
     return changed
 
 
-def _extend(session, ids: np.ndarray, vectors: np.ndarray, new: np.ndarray, report) -> set[int]:
-    """Put the new tickets in the open topics they are close to; group the rest with the
-    tickets no topic holds (their nearest ones only)."""
-    membership = _membership(session)
+def _extend(session, ids, vectors: np.ndarray, new: np.ndarray, membership, report) -> set[int]:
+    """Put the new tickets in the open topics (`membership`: ticket -> topic) they are close
+    to; group the rest with the tickets no topic holds (their nearest ones only)."""
     topic_of = np.array([membership.get(t, -1) for t in ids.tolist()], dtype=np.int64)
     held = topic_of >= 0
     topics, slot = np.unique(topic_of[held], return_inverse=True)

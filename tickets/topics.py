@@ -66,8 +66,8 @@ def open_topics(session: Session, limit: int | None = None) -> list[Topic]:
     return [Topic(t, evidence[t.id]) for t in topics]
 
 
-def clusters(session: Session) -> dict:
-    """The open topics as `spravka mine --json` prints them (DESIGN.md)."""
+def clusters(session: Session, limit: int | None = None) -> dict:
+    """The open topics as `spravka mine --json` prints them (DESIGN.md), largest first."""
     return {
         "clusters": [
             {
@@ -76,7 +76,7 @@ def clusters(session: Session) -> dict:
                 "draft": topic.topic.draft,
                 "size": topic.topic.size,
             }
-            for topic in open_topics(session)
+            for topic in open_topics(session, limit)
         ]
     }
 
