@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kb_service.access import CURATOR_ROLES, Viewer
+from kb_service.access import CURATOR_ROLES, INTERNAL, Viewer
 from kb_service.articles.models import Article
 from kb_service.articles.schemas import ArticleCreate
 from kb_service.articles.service import create_article
@@ -22,7 +22,7 @@ from tickets.models import Ticket, TicketArticle
 # Editors curate the knowledge base; managers and admins stand in for them.
 EDITORS = CURATOR_ROLES
 # A draft made from tickets starts visible to staff only: its text came from clients.
-DRAFT_GROUPS = ["internal"]
+DRAFT_GROUPS = [INTERNAL]
 
 
 @dataclass(frozen=True)
