@@ -275,6 +275,64 @@ def worker() -> None:
     node.stop()
 
 
+@app.command()
+def mine(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the open topics as JSON (DESIGN.md).")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Regroup every ticket, not only the new ones.")
+    ] = False,
+) -> None:
+    """Group solved tickets that no article covers into topics with proposed drafts."""
+    from tickets.mining import cache_path
+    from tickets.mining import mine as run
+    from tickets.topics import clusters
+
+    settings = Settings()
+    sessions = _database(settings)
+    with session_scope(sessions) as session, _progress(hidden=as_json) as progress:
+        task = progress.add_task("Mining solved tickets", total=3)
+        report = run(
+            session,
+            cache_path(settings),
+            full=full,
+            progress=lambda step: progress.update(task, advance=1, description=f"Mining: {step}"),
+        )
+        shown = clusters(session, None if as_json else TOPICS_SHOWN + 1)
+    if as_json:
+        sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
+        return
+    _print_topics(shown["clusters"], report)
+
+
+# Topics the table shows: the editors' page and --json have the rest.
+TOPICS_SHOWN = 30
+
+
+def _print_topics(topics: list[dict], report) -> None:
+    from rich.table import Table
+
+    if report.skipped:
+        err.print("another run is mining now: these are the topics as they stand")
+    table = Table(title="Open topics, largest first")
+    for column in ("size", "title", "tickets"):
+        table.add_column(column)
+    for topic in topics[:TOPICS_SHOWN]:
+        tickets = ", ".join(topic["tickets"][:5]) + (" …" if len(topic["tickets"]) > 5 else "")
+        table.add_row(str(topic["size"]), topic["title"], tickets)
+    out.print(table)
+    if report.topics > TOPICS_SHOWN:
+        out.print(f"… and {report.topics - TOPICS_SHOWN} smaller ones (all of them: --json)")
+    how = "full regroup" if report.full else "incremental"
+    out.print(
+        f"{report.candidates} solved tickets without an article, {report.new} new ({how}): "
+        f"{report.assigned} joined topics, {report.created} topics made, "
+        f"{report.topics} open topics",
+        highlight=False,
+    )
+
+
 @intake_app.command("email")
 def intake_email(
     files: Annotated[

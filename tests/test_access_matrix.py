@@ -24,6 +24,7 @@ from tests.builders import make_article, make_product, make_ticket, make_user
 from tests.conftest import empty
 from tests.portal.conftest import TOKEN_RE
 from tickets.events import emit
+from tickets.mining_models import MinedTopic
 from tickets.models import SupportGroup
 from tickets.notifications import links, planner
 from tickets.notifications.models import Notification
@@ -718,6 +719,13 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
         Probe("POST", "/console/feedback/flags/{flag_ticket}/pub", CURATORS, _form(), portal=True),
     ],  # fmt: skip
     ("GET", "/console/mail"): [Probe("GET", "/console/mail", ADMINS, portal=True)],
+    # Mined topics are the editors' (engineers see the tickets themselves in the console).
+    ("GET", "/console/mining"): [Probe("GET", "/console/mining", CURATORS, portal=True)],
+    ("POST", "/console/mining/{topic_id}/{action}"): [
+        Probe("POST", "/console/mining/{mined_topic}/article", CURATORS, _form(), portal=True),
+        Probe("POST", "/console/mining/{mined_answer}/answer", CURATORS, _form(), portal=True),
+        Probe("POST", "/console/mining/{mined_dismiss}/dismiss", CURATORS, _form(), portal=True),
+    ],
     ("GET", "/console/mail/{notification_id}"): [
         Probe("GET", "/console/mail/{notification}", ADMINS, portal=True),
     ],
@@ -916,8 +924,14 @@ def _seed(sessions) -> dict:
         make_article(s, id="to-archive", title="Old printer")
         group = SupportGroup(name="First line", tier=1)
         s.add(group)
+        topics = [MinedTopic(title="Jams", draft="Open the tray.", size=2, language="en")
+                  for _ in range(3)]  # fmt: skip
+        s.add_all(topics)
         s.flush()
         return {
+            "mined_topic": topics[0].id,
+            "mined_answer": topics[1].id,
+            "mined_dismiss": topics[2].id,
             "tokens": tokens,
             "engineer_id": users["engineer"].id,
             "group": group.id,

@@ -57,6 +57,9 @@ def jobs() -> list[Job]:
         Job("notify-send", every=2.0, run=sender.send_due),
         Job("webhooks-plan", every=1.0, run=webhooks.plan),
         Job("webhooks-send", every=2.0, run=webhooks.send_due),
+        # New solved tickets join the editors' mined topics; an incremental run at 100,000
+        # tickets takes seconds (bench/RESULTS.md), a quarter of an hour late is no loss.
+        Job("mine", every=900.0, run=_mine),
     ]
 
 
@@ -85,6 +88,13 @@ def one_at_a_time(run: Callable[[sessionmaker[Session], Settings], int], number:
                 session.execute(text("SELECT pg_advisory_unlock(:key)"), key)
 
     return exclusive
+
+
+def _mine(sessions: sessionmaker[Session], settings: Settings) -> int:
+    # scikit-learn takes seconds to import: only a process that mines pays for it.
+    from tickets.mining import mine_on_schedule
+
+    return mine_on_schedule(sessions, settings)
 
 
 class DeskJobs:

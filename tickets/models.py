@@ -359,6 +359,7 @@ class AskSuggestion(Base):
     article: Mapped[Article] = relationship(lazy="raise")
 
 
+from tickets import mining_models as _mining  # noqa: E402,F401
 from tickets.contracts import models as _contracts  # noqa: E402,F401
 from tickets.intake import models as _intake  # noqa: E402,F401
 from tickets.notifications import models as _notifications  # noqa: E402,F401

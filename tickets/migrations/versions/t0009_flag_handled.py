@@ -11,7 +11,7 @@ from alembic import op
 import kb_service.db
 
 revision = 't0009'
-down_revision = 't0006'
+down_revision = 't0007'
 branch_labels = None
 depends_on = None
 
