@@ -26,7 +26,7 @@ EDITORS = frozenset({"editor", "manager", "admin"})
 LIMIT = 50
 # Trimmed from both ends of each word: "принтер?", «доступ» and "(vpn)" are one gap each.
 # "+" and "#" stay, so "c++" and "c#" remain what they are.
-_TRIM = ".,;:!?\"'«»„“”‘’()[]{}<>…—–-/\\|*~`^"
+_TRIM = ".,;:!?\"'«»„“”‘’()[]{}…—–-/\\|*~`^"
 _WORD_END = re.compile(rf"^[{re.escape(_TRIM)}]+|[{re.escape(_TRIM)}]+$")
 
 
@@ -56,10 +56,14 @@ def gap_key(query: str) -> str:
     return " ".join(word for word in words if word)
 
 
-def gaps(session: Session, viewer: Viewer, period: Period) -> Gaps:
-    """The period's three gap lists, most frequent first."""
+def require_editor(viewer: Viewer) -> None:
     if not viewer.has_any(EDITORS):
         raise Forbidden("the gaps are for editors and managers")
+
+
+def gaps(session: Session, viewer: Viewer, period: Period) -> Gaps:
+    """The period's three gap lists, most frequent first."""
+    require_editor(viewer)
     searched = and_(period.holds(SearchEvent.created_at), SearchEvent.viewer_kind != "staff")
     return Gaps(
         no_result=_grouped(session, and_(searched, SearchEvent.result_count == 0)),

@@ -33,6 +33,11 @@ class Period:
         if self.end <= self.start:
             raise ValueError("a period must end after it starts")
 
+    @property
+    def last_day(self) -> date:
+        """The last day the period touches (its end itself is excluded)."""
+        return (self.end - timedelta(microseconds=1)).date()
+
     def holds(self, column) -> ColumnElement[bool]:
         return (column >= self.start) & (column < self.end)
 

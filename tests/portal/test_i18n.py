@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
+from portal.report_csv import PARTS
 from tickets import clocks, queues, workflow
+from tickets.measuring import PERIODS, SCOPES
 from tickets.models import CHANNELS, PRIORITIES
 from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
+from tickets.period_report import DESK_LINES, KNOWLEDGE_LINES
 
 TEMPLATES = Path(__file__).parents[2] / "portal" / "templates"
 KEY_RE = re.compile(r"""_(?:\.plural)?\(\s*["']([^"']+)["']""")
@@ -26,6 +29,12 @@ CONSOLE = {
     "field": ("status", "priority", "assignee_id", "group_id", "category_id", "product_id",
               "organisation_id", "escalation", "solution_sent"),
     "problem": ("invalid", "conflict", "stale"),
+    # The reports' measures (name and how it is computed), periods, scopes and CSV parts.
+    "reports.m": KNOWLEDGE_LINES + DESK_LINES,
+    "reports.h": KNOWLEDGE_LINES + DESK_LINES,
+    "reports.period": PERIODS,
+    "reports.scope": SCOPES,
+    "reports.part": PARTS,
 }  # fmt: skip
 # Keys built in templates from a prefix and a value: every expansion must exist.
 ERROR_KINDS = ("csrf", "400", "403", "404", "405", "409", "413", "422", "429", "500")
