@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from kb_service.accounts.models import User
@@ -156,18 +156,20 @@ def reopen_rate(session: Session, period: Period, scope: Scope) -> Rate:
 def confirmation_rate(session: Session, period: Period, scope: Scope) -> Rate:
     """Tickets closed in the period by the client's confirmation (or the desk on the client's
     word) / tickets closed in the period by one of those or by the timeout."""
+    # The last closing of each ticket closed in the period, looked up by its ticket (indexed).
     last = (
-        select(TicketEvent.ticket_id, func.max(TicketEvent.id).label("event_id"))
-        .where(TicketEvent.action.in_(CLOSING))
-        .group_by(TicketEvent.ticket_id)
-        .subquery()
+        select(TicketEvent.action)
+        .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.action.in_(CLOSING))
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+        .correlate(Ticket)
+        .scalar_subquery()
     )
+    closings = select(last.label("action")).where(_closed(period, scope)).subquery()
     hit, total = session.execute(
-        select(func.count(case((TicketEvent.action.in_(CONFIRMED), 1))), func.count())
-        .select_from(Ticket)
-        .join(last, last.c.ticket_id == Ticket.id)
-        .join(TicketEvent, TicketEvent.id == last.c.event_id)
-        .where(_closed(period, scope))
+        select(
+            func.count(case((closings.c.action.in_(CONFIRMED), 1))), func.count(closings.c.action)
+        )
     ).one()
     return Rate(hit, total)
 
@@ -192,10 +194,20 @@ def outside_on_time(session: Session, period: Period, scope: Scope, now: datetim
     return Rate(hit, total)
 
 
+def _any_of(*conditions) -> ColumnElement[bool]:
+    """Tickets meeting any of the conditions, each one read by its own index.
+
+    An OR over different columns makes SQLite read the whole table (1.1 s at 100,000 tickets
+    for the workload); a union of ids through the indexes takes 0.14 s."""
+    ids = union(*(select(Ticket.id).where(c) for c in conditions)).subquery()
+    return Ticket.id.in_(select(ids.c.id))
+
+
 def _held(period: Period) -> ColumnElement[bool]:
+    """Open at some moment of the period: opened before its end, not closed before its start."""
     return and_(
         Ticket.created_at < period.end,
-        or_(Ticket.closed_at.is_(None), Ticket.closed_at >= period.start),
+        _any_of(Ticket.closed_at.is_(None), Ticket.closed_at >= period.start),
     )
 
 
@@ -248,7 +260,7 @@ def breakdown(session: Session, period: Period, by: str) -> list[Row]:
         func.count(case((resolved, 1))),
         func.count(case((and_(resolved, ~late), 1))),
     ]
-    touched = or_(period.holds(Ticket.created_at), closed, period.holds(Ticket.resolved_at))
+    touched = _any_of(period.holds(Ticket.created_at), closed, period.holds(Ticket.resolved_at))
     rows = session.execute(select(key, *sums).where(touched).group_by(key)).all()
     responses = _responses_by(session, period, key)
     names = _names(session, by, [row[0] for row in rows if row[0] is not None])
@@ -307,7 +319,7 @@ def weekly(session: Session, period: Period, scope: Scope) -> list[Week]:
             func.count(case((closed, 1))),
             func.count(case((and_(closed, linked), 1))),
         ]
-    touched = or_(period.holds(Ticket.created_at), period.holds(Ticket.closed_at))
+    touched = _any_of(period.holds(Ticket.created_at), period.holds(Ticket.closed_at))
     row = session.execute(select(*columns).where(touched, scope.tickets())).one()
     return [
         Week(week.start, row[3 * i], row[3 * i + 1], Rate(row[3 * i + 2], row[3 * i + 1]))

@@ -8,7 +8,7 @@ writer would (kb_service/activity.py), so nothing waits for a flush.
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete
 
 from kb_service.articles.models import Article, ArticleVersion
 from kb_service.feedback.models import ArticleFeedback, ArticleView
@@ -196,7 +196,3 @@ def escalation(session, ticket_, promised: datetime, answered: datetime | None, 
         )
     )
     session.flush()
-
-
-def mark_updated(session, article_id: str, when: datetime) -> None:
-    session.execute(update(Article).where(Article.id == article_id).values(updated_at=when))
