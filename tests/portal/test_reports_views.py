@@ -122,6 +122,7 @@ def test_engineer_sees_only_their_own_numbers_whatever_they_ask(worked, sessions
         "period=custom&start=yesterday&end=2026-01-01",
         "period=fortnight",
         "scope=team",
+        "scope=team&team=first",
         "scope=galaxy",
     ],
 )
@@ -131,6 +132,13 @@ def test_a_bad_choice_is_a_form_message(worked, query):
     assert response.status_code == 422
     assert response.template.name == "console/reports.html"
     assert 'id="report-error"' in response.text
+
+
+def test_the_form_as_a_browser_sends_it_with_empty_fields(worked):
+    with worked("manager") as web:
+        response = web.get("/console/reports?period=quarter&start=&end=&scope=desk&team=&person=")
+    assert response.status_code == 200
+    assert response.context["console"].asked.period == "quarter"
 
 
 def test_clients_get_no_reports(worked):

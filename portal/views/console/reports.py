@@ -21,7 +21,8 @@ from tickets import gaps, period_report
 from tickets.measuring import DESK, PERIODS, SCOPES, Period, Scope, named_period
 
 router = APIRouter()
-Id = Annotated[int | None, Query(ge=1, le=DB_INT_MAX)]
+# A team or person id; empty when the form's select was left at "—".
+Id = Annotated[str, Query(max_length=12)]
 Short = Annotated[str, Query(max_length=16)]
 Day = Annotated[str, Query(max_length=10)]
 
@@ -34,18 +35,38 @@ class Asked:
     start: str = ""
     end: str = ""
     scope: str = "desk"
-    team: int | None = None
-    person: int | None = None
+    team: str = ""
+    person: str = ""
 
     def chosen(self) -> tuple[Period, Scope]:
         """The period and scope asked for; `Invalid` with a message for the form."""
         period = named_period(self.period, utcnow(), _day(self.start), _day(self.end))
         if self.scope not in SCOPES:
             raise Invalid(f"scope must be one of {', '.join(SCOPES)}")
-        chosen = {"desk": None, "team": self.team, "person": self.person}[self.scope]
-        if self.scope != "desk" and chosen is None:
+        if self.scope == "desk":
+            return period, Scope()
+        chosen = _id(self.team if self.scope == "team" else self.person)
+        if chosen is None:
             raise Invalid(f"choose the {self.scope}")
         return period, Scope(self.scope, chosen)
+
+    @property
+    def team_id(self) -> int | None:
+        return _id(self.team, strict=False)
+
+    @property
+    def person_id(self) -> int | None:
+        return _id(self.person, strict=False)
+
+
+def _id(text: str, strict: bool = True) -> int | None:
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and 0 < int(text) <= DB_INT_MAX:
+        return int(text)
+    if strict:
+        raise Invalid(f"{text!r} is not an id")
+    return None
 
 
 def _day(text: str) -> date | None:
@@ -120,8 +141,8 @@ def reports(
     start: Day = "",
     end: Day = "",
     scope: Short = "desk",
-    team: Id = None,
-    person: Id = None,
+    team: Id = "",
+    person: Id = "",
 ):
     if page.viewer.user_id is None:
         return sign_in_first(page.request, "/console/reports")
@@ -136,8 +157,8 @@ def reports_csv(
     start: Day = "",
     end: Day = "",
     scope: Short = "desk",
-    team: Id = None,
-    person: Id = None,
+    team: Id = "",
+    person: Id = "",
     part: Short = "measures",
 ):
     if page.viewer.user_id is None:
