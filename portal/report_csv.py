@@ -10,10 +10,10 @@ import io
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from tickets.desk_measures import Row
 from tickets.gaps import Gaps
 from tickets.measuring import Rate, Spread
 from tickets.period_report import Report, lines
+from tickets.report_tables import Row
 
 BOM = "\ufeff"
 # What spreadsheets take as the start of a formula (tab and CR too: some strip them first).

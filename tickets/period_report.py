@@ -17,10 +17,11 @@ from kb_service.access import Viewer
 from kb_service.accounts.models import User, UserRole
 from kb_service.errors import Forbidden
 from tickets import workflow
-from tickets.desk_measures import DeskMeasures, Row, Week, breakdown, desk_measures, weekly
+from tickets.desk_measures import DeskMeasures, desk_measures
 from tickets.kcs import DESK_WIDE, Knowledge, knowledge
 from tickets.measuring import Period, Rate, Scope, Spread
 from tickets.models import SupportGroup
+from tickets.report_tables import Row, Week, breakdown, weekly
 
 REPORTERS = frozenset({"manager", "admin", "editor"})
 OWN_ONLY = frozenset({"engineer", "dispatcher"})

@@ -19,6 +19,7 @@ from tests.tickets.history import (
     ticket,
 )
 from tickets import desk_measures as desk
+from tickets import report_tables
 from tickets.measuring import DESK, Period, Rate, Scope, Spread, named_period, spread
 
 HOUR = timedelta(hours=1)
@@ -157,14 +158,14 @@ def test_breakdown_per_team_and_per_person(session):
     t2 = ticket(session, at(1), closed_at=at(3), group_id=first.id, assignee_id=ben.id)
     event(session, t2, "reject", at(2))
     ticket(session, at(2), group_id=second.id, assignee_id=ann.id, first_response_at=at(2, 4))
-    teams = {r.name: r for r in desk.breakdown(session, WEEK, "team")}
+    teams = {r.name: r for r in report_tables.breakdown(session, WEEK, "team")}
     # First: in 2, closed 2, linked 1 of 2, reopened 1 of 2, resolved in time 1 of 1.
     assert (teams["First"].tickets_in, teams["First"].tickets_closed) == (2, 2)
     assert teams["First"].link_rate == Rate(1, 2)
     assert teams["First"].reopen == Rate(1, 2)
     assert teams["First"].resolution_sla == Rate(1, 1)
     assert teams["Second"].tickets_in == 1
-    people = {r.name: r for r in desk.breakdown(session, WEEK, "person")}
+    people = {r.name: r for r in report_tables.breakdown(session, WEEK, "person")}
     # Ann: first responses 2 h and 4 h, median 3 h.
     assert people["Ann"].first_response == spread([2 * HOUR, 4 * HOUR])
     assert people["Ann"].first_response.median == 3 * HOUR
@@ -178,7 +179,7 @@ def test_weekly_series(session):
     ticket(session, at(2), closed_at=at(9))
     linked = ticket(session, at(8), closed_at=at(10))
     link(session, linked, a, "used", at(9))
-    weeks = desk.weekly(session, two_weeks, DESK)
+    weeks = report_tables.weekly(session, two_weeks, DESK)
     # Week 1: in 2, closed 0; week 2: in 1, closed 2 of which 1 linked.
     assert [(w.tickets_in, w.tickets_closed, w.link_rate) for w in weeks] == [
         (2, 0, Rate(0, 0)),

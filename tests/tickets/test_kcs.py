@@ -19,7 +19,7 @@ from tests.tickets.history import (
     view,
     vote,
 )
-from tickets import kcs
+from tickets import kcs, self_service
 from tickets.measuring import DESK, Rate, Scope
 
 ADMIN = Viewer(kind="staff", user_id=None, roles=frozenset({"admin"}), groups=None)
@@ -185,8 +185,10 @@ def test_self_service_first_looks_24_hours_back_for_the_same_client(session):
     ticket(session, at(4, 10), requester=u4)
     search(session, at(4, 11), user=u4)  # after the ticket: does not count
     # Known clients' tickets in the week: u1, u2, u3, u4 = 4; looked first: u1, u3 = 2.
-    assert kcs.self_service_first(session, WEEK, DESK) == Rate(2, 4)
-    assert kcs.self_service_first(session, WEEK, Scope("team", first_line.id)) == Rate(1, 1)
+    assert self_service.self_service_first(session, WEEK, DESK) == Rate(2, 4)
+    assert self_service.self_service_first(session, WEEK, Scope("team", first_line.id)) == Rate(
+        1, 1
+    )
 
 
 def test_helpful_share_of_votes(session):
@@ -195,7 +197,7 @@ def test_helpful_share_of_votes(session):
         vote(session, a, at(1), helpful=helpful)
     vote(session, a, at(1), helpful=False, kind="staff")  # staff: not self-service
     vote(session, a, at(-1), helpful=False)  # before the period
-    assert kcs.helpful(session, WEEK) == Rate(3, 4)
+    assert self_service.helpful(session, WEEK) == Rate(3, 4)
 
 
 def test_visit_success_needs_a_view_and_no_ticket_within_seven_days(session):
@@ -216,7 +218,7 @@ def test_visit_success_needs_a_view_and_no_ticket_within_seven_days(session):
     search(session, at(3), visit="v6", kind="staff")  # staff: left out
     search(session, at(-1), visit="v7")  # before the period
     # Visits with a search: v1..v5 = 5; successes: v1, v5 = 2.
-    assert kcs.visit_success(session, WEEK) == Rate(2, 5)
+    assert self_service.visit_success(session, WEEK) == Rate(2, 5)
 
 
 def test_deflection_counts_solved_and_quiet_visits_after_an_opened_suggestion(session):
@@ -230,7 +232,7 @@ def test_deflection_counts_solved_and_quiet_visits_after_an_opened_suggestion(se
     suggest(session, unopened, a, at(2), clicked=False)
     ask(session, at(8), outcome="deflected")  # after the period
     # Visits: 4; deflected: the first and "quiet" = 2.
-    assert kcs.deflection(session, WEEK) == Rate(2, 4)
+    assert self_service.deflection(session, WEEK) == Rate(2, 4)
 
 
 def test_search_success_and_zero_result_rate(session):
@@ -242,8 +244,8 @@ def test_search_success_and_zero_result_rate(session):
     search(session, at(2), results=0, kind="staff")
     search(session, at(7), results=0)  # the period's end: next period
     # Searches: 4; with a click: 1; with nothing found: 2.
-    assert kcs.search_success(session, WEEK) == Rate(1, 4)
-    assert kcs.zero_result(session, WEEK) == Rate(2, 4)
+    assert self_service.search_success(session, WEEK) == Rate(1, 4)
+    assert self_service.zero_result(session, WEEK) == Rate(2, 4)
 
 
 def test_feedback_rate_is_votes_per_view(session):
@@ -255,7 +257,7 @@ def test_feedback_rate_is_votes_per_view(session):
     vote(session, a, at(1))
     vote(session, a, at(2), helpful=False)
     # 2 votes over 5 views.
-    assert kcs.feedback_rate(session, WEEK) == Rate(2, 5)
+    assert self_service.feedback_rate(session, WEEK) == Rate(2, 5)
 
 
 def test_flag_and_fix_rate_by_desk_and_by_the_person_linking(session):
