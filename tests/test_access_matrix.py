@@ -830,6 +830,17 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ("DELETE", "/api/v1/tokens/{token_id}"): [
         Probe("DELETE", "/api/v1/tokens/{doomed_token}", {"client", "admin"}, before=_doomed_token),
     ],  # fmt: skip
+    # Reports: editors, managers and admins see any scope; engineers and dispatchers their
+    # own numbers (tickets.period_report). Gaps show clients' queries: curators only.
+    ("GET", "/console/reports"): [
+        Probe("GET", "/console/reports", STAFF, portal=True),
+        Probe("GET", "/console/reports?period=quarter&scope=person&person=1", STAFF, portal=True),
+    ],
+    ("GET", "/console/reports.csv"): [
+        Probe("GET", "/console/reports.csv?part=people", STAFF, portal=True),
+    ],
+    ("GET", "/console/gaps"): [Probe("GET", "/console/gaps?period=week", CURATORS, portal=True)],
+    ("GET", "/console/gaps.csv"): [Probe("GET", "/console/gaps.csv", CURATORS, portal=True)],
 }
 
 

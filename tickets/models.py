@@ -100,8 +100,9 @@ class Ticket(Base):
     trail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed for the reports, which count tickets resolved or closed in a period.
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id], lazy="raise")
     product: Mapped[Product | None] = relationship(lazy="raise")

@@ -13,10 +13,13 @@ from kb_service.audit import service as audit
 from kb_service.webhooks.events import EVENTS as WEBHOOK_EVENTS
 from kb_service.webhooks.models import STATUSES as WEBHOOK_STATUSES
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
+from portal.report_csv import PARTS
 from portal.views.editor import review as editor_review
 from tickets import clocks, queues, workflow
+from tickets.measuring import PERIODS, SCOPES
 from tickets.models import CHANNELS, PRIORITIES
 from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
+from tickets.period_report import DESK_LINES, KNOWLEDGE_LINES
 
 TEMPLATES = Path(__file__).parents[2] / "portal" / "templates"
 KEY_RE = re.compile(r"""_(?:\.plural)?\(\s*["']([^"']+)["']""")
@@ -32,6 +35,12 @@ CONSOLE = {
     "field": ("status", "priority", "assignee_id", "group_id", "category_id", "product_id",
               "organisation_id", "escalation", "solution_sent"),
     "problem": ("invalid", "conflict", "stale"),
+    # The reports' measures (name and how it is computed), periods, scopes and CSV parts.
+    "reports.m": KNOWLEDGE_LINES + DESK_LINES,
+    "reports.h": KNOWLEDGE_LINES + DESK_LINES,
+    "reports.period": PERIODS,
+    "reports.scope": SCOPES,
+    "reports.part": PARTS,
 }  # fmt: skip
 # The editors' workspace's words for the articles' own values (kb_service.articles).
 EDITOR = {
