@@ -49,7 +49,7 @@ from portal.views import (
     ticket_links,
     tickets,
 )
-from portal.views.console import new_ticket, overview, queue, ticket
+from portal.views.console import kb_actions, new_ticket, overview, queue, ticket
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
@@ -117,7 +117,7 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.state.aggregates = new_aggregates()
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning)
-    console = (queue, ticket, new_ticket, overview)
+    console = (queue, ticket, new_ticket, overview, kb_actions)
     for module in (*pages, *console, ticket_links, notification_settings, console_mail):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]

@@ -35,6 +35,9 @@ class ArticleFields(NulFree):
         None, pattern=CATEGORY_SLUG, description="Category slug; created if new."
     )
     tags: list[str] | None = None
+    standard_answer: bool | None = Field(
+        None, description="Offered to engineers as a reply to insert (tickets/standard_answers)."
+    )
 
     _lists = field_validator("products", "groups", "tags")(
         lambda cls, v: _clean_list(v) if v is not None else v
@@ -75,6 +78,7 @@ class ArticleSummary(BaseModel):
     category: str | None
     updated_at: datetime
     url: str
+    standard_answer: bool = False
 
 
 class ArticleOut(ArticleSummary):

@@ -214,6 +214,8 @@ def _apply(
         article.language = data.language
     if data.category is not None:
         article.category = category
+    if data.standard_answer is not None:
+        article.standard_answer = data.standard_answer
     # Collections are replaced only when they differ: a replaced collection is a new version.
     if products is not None and set(article.products) != set(products):
         article.products = products
@@ -299,6 +301,7 @@ def _unchanged(article: Article, data: ArticleCreate) -> bool:
         and article.group_names == sorted(data.groups or [PUBLIC])
         and (article.category.slug if article.category else None) == data.category
         and sorted(t.name for t in article.tags) == sorted(data.tags or [])
+        and data.standard_answer in (None, article.standard_answer)
     )
 
 
