@@ -29,6 +29,8 @@ RELATIONS = (USED, CREATED, FLAGGED)
 FLAG_REASONS = ("wrong", "outdated")
 # A ticket whose solution the client has (the resolution message is theirs to read).
 SOLVED = ("resolved", "closed")
+# The ticket history's actions of this module (the console names them: action.<name>).
+HISTORY_ACTIONS = ("link_article", "flag_article", "unlink_article", "create_article")
 SUGGESTIONS = 5
 # The start of a long first message says what the problem is; the rest is logs and quotes.
 QUERY_CHARS = 500

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
-from tickets import clocks, queues, workflow
+from tickets import clocks, linking, queues, workflow
 from tickets.models import CHANNELS, PRIORITIES
 from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
 
@@ -22,7 +22,7 @@ CONSOLE = {
     "channel": CHANNELS,
     "clock": clocks.STATES,
     "clock_name": ("response", "resolution"),
-    "action": (*workflow.MOVES, "create"),
+    "action": (*workflow.MOVES, "create", *linking.HISTORY_ACTIONS),
     "field": ("status", "priority", "assignee_id", "group_id", "category_id", "product_id",
               "organisation_id", "escalation", "solution_sent"),
     "problem": ("invalid", "conflict", "stale"),
