@@ -27,7 +27,6 @@ class Knowledge:
     reply: str = ""  # the reply text filled from a standard answer
     answer_id: str = ""
     used: frozenset[str] = field(default_factory=frozenset)
-    reasons: tuple[str, ...] = linking.FLAG_REASONS
 
 
 def knowledge(
