@@ -58,7 +58,7 @@ from portal.views import (
     ticket_links,
     tickets,
 )
-from portal.views.console import mining, new_ticket, overview, queue, reports, ticket
+from portal.views.console import kb_actions, mining, new_ticket, overview, queue, reports, ticket
 from portal.views.editor import articles as editor_articles
 from portal.views.editor import feedback as editor_feedback
 from portal.views.editor import files as editor_files
@@ -135,7 +135,7 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.state.oidc = sso.provider(settings)
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning, equipment)
-    console = (queue, ticket, new_ticket, overview, mining, reports)
+    console = (queue, ticket, new_ticket, overview, mining, reports, kb_actions)
     editors = (editor_articles, editor_review, editor_files, editor_feedback)
     accounts_pages = (password_reset, account_tokens, console_audit)
     others = (ticket_links, notification_settings, console_mail, console_webhooks, sso)

@@ -226,6 +226,12 @@ def _doomed_token(world, actor):
     made = world.api["client"].post("/api/v1/tokens", json={"name": f"doomed by {actor}"})
     assert made.status_code == 201, made.text
     world.ids["doomed_token"] = made.json()["id"]
+def _linked(world, actor):
+    """The public article linked "used" to the client's ticket, for each caller to unlink."""
+    made = world.api["admin"].post(
+        f"/api/v1/tickets/{world.ids['client_ticket']}/articles", json={"article_id": "pub"}
+    )
+    assert made.status_code == 201, made.text
 
 
 TOKEN_ASK = re.compile(r'name="ask" id="ask-token" value="([^"]+)"')
@@ -718,6 +724,65 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ("POST", "/console/feedback/flags/{ticket_id}/{article_id}"): [
         Probe("POST", "/console/feedback/flags/{flag_ticket}/pub", CURATORS, _form(), portal=True),
     ],  # fmt: skip
+    # A ticket and the knowledge base: staff link and flag, writers turn solved tickets into
+    # drafts (the client's ticket is open: a 409 for them), the client reads what solved it.
+    ("GET", "/api/v1/tickets/{number}/articles"): [
+        Probe("GET", "/api/v1/tickets/{client_ticket}/articles", {"client"} | STAFF),
+    ],
+    ("POST", "/api/v1/tickets/{number}/articles"): [
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/articles",
+            STAFF,
+            _json(lambda w, a: {"article_id": "pub"}),
+        ),
+    ],
+    ("DELETE", "/api/v1/tickets/{number}/articles/{article_id}"): [
+        Probe("DELETE", "/api/v1/tickets/{client_ticket}/articles/pub", STAFF, before=_linked),
+    ],
+    ("POST", "/api/v1/tickets/{number}/article"): [
+        Probe("POST", "/api/v1/tickets/{client_ticket}/article", WRITERS),
+    ],
+    ("GET", "/api/v1/tickets/{number}/standard-answers/{article_id}"): [
+        Probe("GET", "/api/v1/tickets/{client_ticket}/standard-answers/std", STAFF),
+    ],
+    ("GET", "/console/tickets/{number}/kb/search"): [
+        Probe("GET", "/console/tickets/{client_ticket}/kb/search?kb_q=printer", STAFF, portal=True),
+    ],
+    ("GET", "/console/tickets/{number}/kb/answer"): [
+        Probe("GET", "/console/tickets/{client_ticket}/kb/answer?answer=std", STAFF, portal=True),
+    ],
+    ("POST", "/console/tickets/{number}/kb/link"): [
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/kb/link",
+            STAFF,
+            _form(lambda w, a: {"article_id": "pub"}),
+            portal=True,
+        ),
+    ],
+    ("POST", "/console/tickets/{number}/kb/flag"): [
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/kb/flag",
+            STAFF,
+            _form(lambda w, a: {"article_id": "pub", "reason": "wrong", "comment": a}),
+            portal=True,
+        ),
+    ],
+    ("POST", "/console/tickets/{number}/kb/unlink"): [
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/kb/unlink",
+            STAFF,
+            _form(lambda w, a: {"article_id": "pub"}),
+            portal=True,
+            before=_linked,
+        ),
+    ],
+    ("POST", "/console/tickets/{number}/kb/article"): [
+        Probe("POST", "/console/tickets/{client_ticket}/kb/article", WRITERS, _form(), portal=True),
+    ],
     ("GET", "/console/mail"): [Probe("GET", "/console/mail", ADMINS, portal=True)],
     # Mined topics are the editors' (engineers see the tickets themselves in the console).
     ("GET", "/console/mining"): [Probe("GET", "/console/mining", CURATORS, portal=True)],
@@ -933,6 +998,7 @@ def _seed(sessions) -> dict:
         make_article(s, id="draft", title="Printer draft", status="draft")
         make_article(s, id="to-publish", title="Waiting", status="draft")
         make_article(s, id="to-archive", title="Old printer")
+        make_article(s, id="std", title="Standard reply", standard_answer=True)
         group = SupportGroup(name="First line", tier=1)
         s.add(group)
         topics = [MinedTopic(title="Jams", draft="Open the tray.", size=2, language="en")

@@ -18,6 +18,7 @@ from kb_service.errors import Conflict, Forbidden, Invalid, Unauthorized
 from kb_service.hostile_input import DB_INT_MAX
 from tickets import desk, workflow
 from tickets import search as ticket_search
+from tickets.knowledge_api import router as knowledge_router
 from tickets.models import Ticket
 from tickets.schemas import (
     ActionIn,
@@ -31,6 +32,8 @@ from tickets.schemas import (
 )
 
 router = APIRouter(tags=["tickets"])
+# First, so that "/tickets/{number}/article" is not taken for an action below.
+router.include_router(knowledge_router)
 
 Number = Annotated[str, Path(max_length=32, description='The ticket\'s number, e.g. "10042".')]
 

@@ -32,6 +32,9 @@ EVENTS = {
     "reopened": "",
     "sla_warning": "clock ('response' or 'resolution'), due",
     "sla_breached": "clock ('response' or 'resolution'), due",
+    # The ticket and the knowledge base (tickets/linking.py): staff only, nobody is mailed.
+    "article_linked": "article, relation ('used', 'flagged' or 'created')",
+    "article_unlinked": "article, relation ('used')",
 }
 
 

@@ -14,7 +14,7 @@ from kb_service.accounts.models import User, UserRole
 from kb_service.catalogue.models import Product
 from kb_service.errors import Conflict, Forbidden, Invalid
 from kb_service.hostile_input import NulFree
-from tickets import desk, workflow
+from tickets import desk, linking, workflow
 from tickets.models import OutsideOrganisation, SupportGroup, Ticket, TicketCategory
 
 STALE = "the ticket changed since you opened it"
@@ -38,6 +38,8 @@ class ActionForm(NulFree):
     reference: Short = ""
     promised_at: Short = ""
     escalation: Short = ""
+    # The standard answer the reply was filled from (tickets/standard_answers.py).
+    standard_answer: Short = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ def act(session: Session, viewer: Viewer, number: str, action: str, form: Action
         raise Conflict(STALE)
     actor = desk.actor_for(viewer, ticket)
     _ACTS[action](session, actor, ticket, form, now)
+    if action in ("answer", "request_info") and form.standard_answer:
+        # A reply sent from a standard answer reuses the article: KCS counts it as used.
+        linking.link(session, viewer, ticket, form.standard_answer, now)
     return ticket
 
 

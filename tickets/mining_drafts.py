@@ -12,9 +12,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb_service.accounts.models import Organisation
 from tickets.mining_models import MinedTicket, MinedTopic
 from tickets.mining_space import Space, language, problem_text
 from tickets.models import Ticket, TicketMessage
+from tickets.scrub import Known, scrub
 
 # Tickets nearest the centre that a draft is built from; the rest only count.
 EVIDENCE = 20
@@ -42,7 +44,7 @@ def refresh_topics(
             members[topic].append(ticket)
     nearest = {topic: _nearest(tickets, vectors) for topic, tickets in members.items()}
     wanted = [t for tickets in nearest.values() for t in tickets]
-    problems, solutions = _problems(session, wanted), _solutions(session, wanted)
+    problems, solutions = _scrubbed(session, wanted)
     rows = {}
     for chunk in chunks(sorted(nearest)):
         rows |= {
@@ -69,9 +71,7 @@ def refresh_topics(
 def propose(
     lang: str, subject: str, problem: str, solutions: list[str], size: int
 ) -> tuple[str, str]:
-    """The proposed title and article (Markdown). Every ticket text a proposal shows passes
-    through here, once: the place where personal data is to be scrubbed before an editor
-    sees it."""
+    """The proposed title and article (Markdown), from texts already scrubbed."""
     problem_h, solution_h, others_h, based_on = HEADINGS.get(lang, HEADINGS["en"])
     quoted = "\n".join(f"> {line}" for line in problem[:PROBLEM_CHARS].splitlines())
     parts = [f"## {problem_h}\n\n{quoted}"]
@@ -107,6 +107,43 @@ def _best(texts: list[str], matrix: np.ndarray) -> list[str]:
         if all(similarity[i, j] < SAME_SOLUTION for j in chosen):
             chosen.append(i)
     return [texts[i] for i in chosen]
+
+
+def _scrubbed(session: Session, tickets: list[int]) -> tuple[dict, dict]:
+    """The problems and solutions of the tickets without the personal data in them
+    (tickets/scrub.py): an editor reads the proposal, and a client may read the article."""
+    known = _known(session, tickets)
+    problems = {
+        t: (
+            scrub(subject, known[t], language(problem)),
+            scrub(problem, known[t], language(problem)),
+        )
+        for t, (subject, problem) in _problems(session, tickets).items()
+    }
+    solutions = {
+        t: scrub(text, known[t], language(text)) for t, text in _solutions(session, tickets).items()
+    }
+    return problems, solutions
+
+
+def _known(session: Session, tickets: list[int]) -> dict[int, Known]:
+    """What each ticket's own record says about its people (names, address, phone, firm)."""
+    out = {}
+    for chunk in chunks(tickets):
+        query = (
+            select(Ticket.id, Ticket.requester_name, Ticket.requester_email,
+                   Ticket.requester_phone, Organisation.name)
+            .outerjoin(Organisation, Organisation.id == Ticket.organisation_id)
+            .where(Ticket.id.in_(chunk))
+        )  # fmt: skip
+        for ticket, name, email, phone, organisation in session.execute(query):
+            out[ticket] = Known(
+                names=(name,) if name else (),
+                organisations=(organisation,) if organisation else (),
+                emails=(email,) if email else (),
+                phones=(phone,) if phone else (),
+            )
+    return out
 
 
 def _problems(session: Session, tickets: list[int]) -> dict[int, tuple[str, str]]:

@@ -209,3 +209,59 @@ class CategoryIn(NulFree):
 
 class CategoryOut(CategoryIn):
     id: int
+
+
+# --- Tickets and the knowledge base (tickets/linking.py, conversion.py) ----------------------
+
+
+class ArticleLinkIn(NulFree):
+    """Link an article to the ticket: it solved it ("used"), or flag it (wrong, outdated)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    article_id: str = Field(min_length=1, max_length=100)
+    relation: Literal["used", "flagged"] = "used"
+    reason: Literal["wrong", "outdated"] | None = Field(None, description="Flags only.")
+    comment: str = Field("", max_length=2000, description="Flags only: what is wrong.")
+
+
+class ArticleLinkOut(BaseModel):
+    article_id: str
+    title: str
+    relation: str
+    reason: str
+    comment: str
+    url: str
+    created_at: datetime
+
+
+class ArticleHitOut(BaseModel):
+    article_id: str
+    title: str
+    snippet: str
+    url: str
+
+
+class TicketArticlesOut(BaseModel):
+    links: list[ArticleLinkOut]
+    suggestions: list[ArticleHitOut] = Field(description="Staff only: matching articles.")
+
+
+class DraftOut(BaseModel):
+    """The draft article written from a solved ticket."""
+
+    article_id: str
+    title: str
+    language: str
+    status: str
+    groups: list[str]
+    products: list[str]
+    category: str | None
+    body: str
+    url: str
+
+
+class StandardAnswerOut(BaseModel):
+    article_id: str
+    title: str
+    text: str = Field(description="The article's Markdown with the ticket's fields filled in.")

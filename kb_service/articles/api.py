@@ -45,6 +45,7 @@ def summary(links: ArticleLinks, article: Article) -> dict:
         "category": article.category.slug if article.category else None,
         "updated_at": article.updated_at,
         "url": links(article.id),
+        "standard_answer": article.standard_answer,
     }
 
 

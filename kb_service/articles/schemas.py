@@ -77,6 +77,7 @@ class ArticleSummary(BaseModel):
     category: str | None
     updated_at: datetime
     url: str
+    standard_answer: bool = False
 
 
 class ArticleOut(ArticleSummary):

@@ -397,6 +397,7 @@ def _unchanged(article: Article, data: ArticleCreate) -> bool:
         and article.group_names == sorted(data.groups or [PUBLIC])
         and (article.category.slug if article.category else None) == data.category
         and sorted(t.name for t in article.tags) == sorted(data.tags or [])
+        and data.standard_answer in (None, article.standard_answer)
     )
 
 

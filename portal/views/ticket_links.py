@@ -5,9 +5,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse
 
+from kb_service.access import ANONYMOUS
 from kb_service.errors import Invalid
 from portal.deps import Page, PageDep
 from portal.templating import render
+from tickets import linking
 from tickets.notifications import links
 
 router = APIRouter()
@@ -45,6 +47,8 @@ def _page(page: Page, ticket, token: str, error: bool = False, status: int = 200
         "token": token,
         "messages": links.public_messages(ticket),
         "actions": links.holder_actions(ticket),
+        # The link's holder has no account: they read what anyone may.
+        "solved_by": linking.solved_by(page.db, ANONYMOUS, ticket),
         "error": error,
     }
     return render(page.request, "tickets/link.html", status_code=status, **context)

@@ -11,7 +11,7 @@ from kb_service.hostile_input import DB_INT_MAX
 from kb_service.storage import AttachmentStore
 from portal.deps import PageDep
 from portal.templating import render
-from tickets import desk, service, workflow
+from tickets import desk, linking, service, workflow
 from tickets.planning.visits import visits_for_ticket
 
 router = APIRouter()
@@ -80,6 +80,7 @@ def _page(page, ticket, error: bool = False, status: int = 200):
         "attachments": desk.attachments(ticket, page.viewer),
         "actions": actions,
         "visits": visits_for_ticket(page.db, page.viewer, ticket.id),
+        "solved_by": linking.solved_by(page.db, page.viewer, ticket),
         "error": error,
     }
     return render(page.request, "tickets/show.html", status_code=status, **context)

@@ -15,7 +15,7 @@ from kb_service.webhooks.models import STATUSES as WEBHOOK_STATUSES
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
 from portal.report_csv import PARTS
 from portal.views.editor import review as editor_review
-from tickets import clocks, queues, workflow
+from tickets import clocks, linking, queues, workflow
 from tickets.measuring import PERIODS, SCOPES
 from tickets.models import CHANNELS, PRIORITIES
 from tickets.notifications.recipients import CLIENT_EVENTS, STAFF_EVENTS
@@ -31,7 +31,7 @@ CONSOLE = {
     "channel": CHANNELS,
     "clock": clocks.STATES,
     "clock_name": ("response", "resolution"),
-    "action": (*workflow.MOVES, "create"),
+    "action": (*workflow.MOVES, "create", *linking.HISTORY_ACTIONS),
     "field": ("status", "priority", "assignee_id", "group_id", "category_id", "product_id",
               "organisation_id", "escalation", "solution_sent"),
     "problem": ("invalid", "conflict", "stale"),

@@ -36,6 +36,9 @@ def test_the_mailed_paths_are_the_portals(app):
     assert app.url_path_for("portal.ticket", number="10001") == links.TICKET_PATH.format(
         number="10001"
     )
+    assert app.url_path_for("portal.article", article_id="kb-1") == links.ARTICLE_PATH.format(
+        article_id="kb-1"
+    )
 
 
 def test_the_link_lets_an_anonymous_requester_read_and_reply(browser, sessions, settings):

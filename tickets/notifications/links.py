@@ -27,6 +27,7 @@ from tickets.models import Ticket, TicketEvent, TicketMessage
 ACCESS_PATH = "/tickets/{number}/access/{token}"
 TICKET_PATH = "/tickets/{number}"
 PREFERENCES_PATH = "/account/notifications"
+ARTICLE_PATH = "/articles/{article_id}"
 SALT = "spravka.ticket-link"
 # Long enough for a request that waits on a vendor for months; the ticket closes well before.
 LIFETIME = timedelta(days=365)
@@ -47,6 +48,10 @@ def access_url(settings: Settings, ticket: Ticket) -> str:
     """The requester's link to `ticket`, absolute, for mail."""
     path = ACCESS_PATH.format(number=ticket.number, token=access_token(settings, ticket))
     return settings.base_url.rstrip("/") + path
+
+
+def article_url(settings: Settings, article_id: str) -> str:
+    return settings.base_url.rstrip("/") + ARTICLE_PATH.format(article_id=article_id)
 
 
 def ticket_url(settings: Settings, ticket: Ticket) -> str:

@@ -13,9 +13,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service import outbox
+from kb_service.accounts.models import User
+from kb_service.accounts.service import viewer_for
 from kb_service.config import Settings
 from kb_service.db import session_scope
 from kb_service.outbox import OutboxCursor, OutboxEvent
+from tickets import linking
 from tickets.events import TOPIC
 from tickets.intake.filing import remember_sent, subject_tag
 from tickets.models import Escalation, Ticket, TicketMessage
@@ -91,6 +94,7 @@ def plan_event(session: Session, settings: Settings, event: OutboxEvent) -> int:
     )
     for person, kind in chosen:
         context = _context(settings, ticket, escalation, message, payload, person)
+        context["articles"] = _solved_by(session, settings, ticket, kind, person)
         text = render(kind, person.locale, context)
         row = _row(settings, event, ticket, person, kind, text)
         session.add(row)
@@ -129,6 +133,19 @@ def _context(settings, ticket: Ticket, escalation: Escalation | None, message, p
         "clock": payload.get("clock", "resolution"),
         "due": payload.get("due"),
     }
+
+
+def _solved_by(session: Session, settings: Settings, ticket: Ticket, kind: str, person: Person):
+    """(title, link) of the articles that solved the ticket, as the recipient may read them:
+    only with the solution, and never one their account (or, without one, anyone) may not."""
+    if kind != "solution_sent":
+        return []
+    user = session.get(User, person.user_id) if person.user_id else None
+    viewer = viewer_for(session, user)
+    return [
+        (article.title, links.article_url(settings, article.id))
+        for article in linking.used_articles(session, viewer, ticket)
+    ]
 
 
 def _row(settings, event: OutboxEvent, ticket: Ticket, person: Person, kind: str, text):

@@ -4,7 +4,7 @@ clocks, the client's search trail and the history beside the conversation."""
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,6 +12,7 @@ from kb_service.db import utcnow
 from kb_service.errors import Conflict, Forbidden, Invalid
 from portal.deps import Page, PageDep, sign_in_first
 from portal.templating import render
+from portal.views.console.knowledge import Knowledge, knowledge
 from tickets import desk, handling, workflow
 from tickets.clocks import Clock, clocks
 from tickets.models import Ticket, TicketEvent, TicketMessage
@@ -35,15 +36,24 @@ class TicketPage:
     failed: str = ""  # the action whose form was refused
     problem: str = ""  # "invalid", "conflict" or "stale"
     errors: frozenset[str] = frozenset()  # the fields to correct
+    kb: Knowledge | None = None  # the knowledge base panel and the standard answers
 
 
 @router.get("/console/tickets/{number}", name="portal.console_ticket")
-def show(page: PageDep, number: str):
+def show(
+    page: PageDep,
+    number: str,
+    kb_q: Annotated[str | None, Query(max_length=200)] = None,
+    answer: Annotated[str | None, Query(max_length=100)] = None,
+):
+    """The ticket; `kb_q` searches the knowledge base, `answer` fills the reply from a
+    standard answer (the panel's forms without JavaScript)."""
     if page.viewer.user_id is None:
         return sign_in_first(
             page.request, f"/console/tickets/{number}" if number.isdigit() else "/console"
         )
-    return render(page.request, "console/ticket.html", console=ticket_page(page, number))
+    console = ticket_page(page, number, kb_query=kb_q, answer_id=answer or None)
+    return render(page.request, "console/ticket.html", console=console)
 
 
 @router.post("/console/tickets/{number}/{action}", name="portal.console_action")
@@ -77,11 +87,14 @@ def _problem(exc: Exception) -> str:
     return "stale" if stale else "conflict"
 
 
-def ticket_page(page: Page, number: str, **refusal) -> TicketPage:
+def ticket_page(
+    page: Page, number: str, kb_query: str | None = None, answer_id: str | None = None, **refusal
+) -> TicketPage:
     """The ticket with everything the console shows about it, in a fixed number of queries."""
     if not page.viewer.is_staff:
         raise Forbidden("the console is for staff")
     ticket = desk.get(page.db, page.viewer, number)
+    kb = knowledge(page, ticket, kb_query, answer_id)
     actor = desk.actor_for(page.viewer, ticket)
     choices = handling.choices(page.db)
     return TicketPage(
@@ -101,6 +114,8 @@ def ticket_page(page: Page, number: str, **refusal) -> TicketPage:
             "group_id": {g.id: g.name for g in choices.groups},
             "category_id": {c.id: c for c in choices.categories},
             "product_id": {p.id: p.name for p in choices.products},
+            "article": {link.article.id: link.article.title for link in kb.links},
         },
+        kb=kb,
         **refusal,
     )
