@@ -212,3 +212,20 @@ def test_the_worker_mines_new_solved_tickets_on_its_schedule(sessions, settings)
     assert job.run(sessions, settings) == 0  # waits for its next turn, busy or not
     with sessions() as s:
         assert len(_groups(s)) == 2
+
+
+def test_a_proposed_draft_holds_no_personal_data_of_its_tickets(session, settings):
+    records = _history()
+    for record in records:
+        if record["id"].startswith("jam"):
+            record["body"] += " Звоните Ивановой: +7 (912) 345-67-89, ivanova@alfa.example."
+            record["resolution"] += " Отчёт отправлен на 10.1.2.3 для Ивановой."
+    _import(session, records)
+    mine(session, cache_path(settings))
+    draft = session.scalars(
+        select(MinedTopic.draft).where(MinedTopic.state == OPEN, MinedTopic.language == "ru")
+    ).one()
+    assert "застр" in draft.lower() or "замят" in draft.lower()  # the problem is still there
+    for personal in ("345-67-89", "ivanova@alfa.example", "10.1.2.3"):
+        assert personal not in draft
+    assert "[телефон]" in draft and "[e-mail]" in draft
