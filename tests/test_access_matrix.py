@@ -226,6 +226,8 @@ def _doomed_token(world, actor):
     made = world.api["client"].post("/api/v1/tokens", json={"name": f"doomed by {actor}"})
     assert made.status_code == 201, made.text
     world.ids["doomed_token"] = made.json()["id"]
+
+
 def _linked(world, actor):
     """The public article linked "used" to the client's ticket, for each caller to unlink."""
     made = world.api["admin"].post(
