@@ -115,7 +115,7 @@ def part(report: Report, name: str, scope_name: str, label: Callable[[str], str]
 
 
 def gap_lists(found: Gaps) -> str:
-    """The three gap lists in one table, told apart by the `list` column."""
+    """The gap lists in one table, told apart by the `list` column (a topic in `query`)."""
     head = ["list", "query", "searches", "visits", "tickets", "last_seen", "most_results"]
     rows = [
         [kind, g.query, g.searches, g.visits, g.tickets, g.last_seen.isoformat(), g.results]
@@ -125,5 +125,8 @@ def gap_lists(found: Gaps) -> str:
             ("before_ticket", found.before_ticket),
         )
         for g in gaps
+    ]
+    rows += [
+        ["by_topic", t.title, t.searches, "", t.tickets, "", ""] for t in found.by_topic
     ]
     return to_csv([head, *rows])

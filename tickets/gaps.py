@@ -7,7 +7,7 @@ so only staff pages show them, and always escaped.
 """
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +20,7 @@ from kb_service.access import Viewer
 from kb_service.errors import Forbidden
 from kb_service.search.models import SearchEvent
 from tickets.measuring import Period
+from tickets.mining_models import MinedTicket, MinedTopic
 from tickets.models import AskVisit, Ticket
 
 EDITORS = frozenset({"editor", "manager", "admin"})
@@ -44,10 +45,25 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class TopicGap:
+    """A mined topic (tickets/mining.py) that clients asked about after searching: the
+    topic, its tickets opened after a search, those searches and the words most used."""
+
+    topic_id: int
+    title: str
+    state: str  # open, article (then article_id names it) or dismissed
+    article_id: str | None
+    tickets: int
+    searches: int
+    queries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Gaps:
     no_result: list[Gap]
     no_click: list[Gap]
     before_ticket: list[Gap]
+    by_topic: list[TopicGap] = ()
 
 
 def gap_key(query: str) -> str:
@@ -65,13 +81,15 @@ def gaps(session: Session, viewer: Viewer, period: Period) -> Gaps:
     """The period's three gap lists, most frequent first."""
     require_editor(viewer)
     searched = and_(period.holds(SearchEvent.created_at), SearchEvent.viewer_kind != "staff")
+    before = _searches_before_tickets(session, period)
     return Gaps(
         no_result=_grouped(session, and_(searched, SearchEvent.result_count == 0)),
         no_click=_grouped(
             session,
             and_(searched, SearchEvent.result_count > 0, SearchEvent.clicked_article_id.is_(None)),
         ),
-        before_ticket=group_tickets_after_search(_searches_before_tickets(session, period)),
+        before_ticket=group_tickets_after_search(before),
+        by_topic=group_by_topic(session, before),
     )
 
 
@@ -138,12 +156,7 @@ def _searches_before_tickets(session: Session, period: Period) -> list[SearchBef
 
 
 def group_tickets_after_search(rows: list[SearchBeforeTicket]) -> list[Gap]:
-    """Tickets opened right after a search, grouped by the normalised query.
-
-    MERGE POINT for mined topics (tickets/mining.py): the grouping "by mined topic" belongs
-    beside this one, taking the same rows and keying them by the topic their `ticket_id`
-    belongs to instead of by `gap_key(query)`.
-    """
+    """Tickets opened right after a search, grouped by the normalised query."""
     groups: dict[str, list[SearchBeforeTicket]] = {}
     for row in rows:
         key = gap_key(row.query)
@@ -160,6 +173,49 @@ def group_tickets_after_search(rows: list[SearchBeforeTicket]) -> list[Gap]:
         )
         for key, found in groups.items()
     )
+
+
+def group_by_topic(session: Session, rows: list[SearchBeforeTicket]) -> list[TopicGap]:
+    """The same tickets grouped by the mined topic they fell in once solved: many wordings of
+    one problem meet there, which the grouping by query cannot see."""
+    tickets = {row.ticket_id for row in rows}
+    if not tickets:
+        return []
+    topic_of: dict[int, MinedTopic] = {}
+    for chunk in chunks(sorted(tickets)):
+        query = (
+            select(MinedTicket.ticket_id, MinedTopic)
+            .join(MinedTopic, MinedTopic.id == MinedTicket.topic_id)
+            .where(MinedTicket.ticket_id.in_(chunk))
+        )
+        topic_of |= dict(session.execute(query).tuples().all())
+    found: dict[int, list[SearchBeforeTicket]] = defaultdict(list)
+    for row in rows:
+        if row.ticket_id in topic_of:
+            found[topic_of[row.ticket_id].id].append(row)
+    topics = {topic.id: topic for topic in topic_of.values()}
+    gaps = [
+        TopicGap(
+            topic_id=topic_id,
+            title=topics[topic_id].title,
+            state=topics[topic_id].state,
+            article_id=topics[topic_id].article_id,
+            tickets=len({r.ticket_id for r in searched}),
+            searches=len(searched),
+            queries=tuple(
+                q for q, _ in Counter(gap_key(r.query) for r in searched).most_common(3) if q
+            ),
+        )
+        for topic_id, searched in found.items()
+    ]
+    return sorted(gaps, key=lambda g: (-g.tickets, -g.searches, g.title))[:LIMIT]
+
+
+def chunks(values: list, size: int = 5_000):
+    """Slices short enough for one IN (...) on every engine (not mining_drafts', which would
+    bring scikit-learn into every web process)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _top(found: Iterable[Gap]) -> list[Gap]:

@@ -6,6 +6,7 @@ from kb_service.access import Viewer
 from kb_service.errors import Forbidden
 from tests.tickets.history import WEEK, article, ask, at, search, ticket
 from tickets import gaps
+from tickets.mining_models import OPEN, MinedTicket, MinedTopic
 
 EDITOR = Viewer(kind="staff", user_id=None, roles=frozenset({"editor"}), groups=None)
 
@@ -70,3 +71,32 @@ def test_gaps_are_for_editors_and_managers(session):
     engineer = Viewer(kind="staff", user_id=None, roles=frozenset({"engineer"}), groups=None)
     with pytest.raises(Forbidden):
         gaps.gaps(session, engineer, WEEK)
+
+
+def test_tickets_after_a_search_meet_under_the_topic_they_were_mined_into(session):
+    # Two visits searched in different words, opened tickets, which mining put in one topic;
+    # a third ticket after a search fell in another topic, a fourth in none yet.
+    tickets_ = []
+    for n, (visit, words) in enumerate(
+        (("v1", "бумага застряла"), ("v2", "замятие листа"), ("v3", "vpn"), ("v4", "монитор")),
+        start=1,
+    ):
+        found = ticket(session, at(n + 1))
+        ask(session, at(n + 1), outcome="ticket", ticket_=found, visit=visit)
+        search(session, at(n), query=words, visit=visit)
+        tickets_.append(found)
+    search(session, at(1, 1), query="Бумага застряла!", visit="v1")
+    jam = MinedTopic(title="Замятие бумаги", draft="", size=2, language="ru", state=OPEN)
+    vpn = MinedTopic(title="VPN login", draft="", size=5, language="en", state=OPEN)
+    session.add_all([jam, vpn])
+    session.flush()
+    session.add_all([MinedTicket(topic_id=jam.id, ticket_id=tickets_[0].id),
+                     MinedTicket(topic_id=jam.id, ticket_id=tickets_[1].id),
+                     MinedTicket(topic_id=vpn.id, ticket_id=tickets_[2].id)])  # fmt: skip
+    session.flush()
+    found = gaps.gaps(session, EDITOR, WEEK).by_topic
+    # The jam topic: 2 tickets, 3 searches, its words most used first.
+    assert [(g.title, g.tickets, g.searches, g.queries) for g in found] == [
+        ("Замятие бумаги", 2, 3, ("бумага застряла", "замятие листа")),
+        ("VPN login", 1, 1, ("vpn",)),
+    ]
