@@ -30,6 +30,7 @@ from kb_service.problems import problem
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
+from kb_service.search.synonyms import SynonymSource
 from portal.aggregates import new_aggregates
 from portal.caching import PageCachePolicy, VersionedStatic
 from portal.errors import error_page
@@ -41,6 +42,7 @@ from portal.views import (
     articles,
     ask,
     console_mail,
+    console_synonyms,
     home,
     notification_settings,
     planning,
@@ -118,7 +120,8 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     app.state.route_shapes = RouteShapes(app.router)
     pages = (home, search, articles, products, ask, account, tickets, planning)
     console = (queue, ticket, new_ticket, overview)
-    for module in (*pages, *console, ticket_links, notification_settings, console_mail):
+    for module in (*pages, *console, ticket_links, notification_settings, console_mail,
+                   console_synonyms):  # fmt: skip
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
         )
@@ -148,7 +151,8 @@ async def _lifespan(app: FastAPI):
         migrate_schema(app.state.engine)
     node = Node(settings, app.state.sessions, writes=settings.embedded_worker, reads=True)
     app.state.activity = activity = ActivityLog(app.state.sessions, settings.activity_interval)
-    app.state.search = SearchService(node.index, activity)
+    synonyms = SynonymSource(app.state.sessions)
+    app.state.search = SearchService(node.index, activity, synonyms)
     app.state.ticket_index = node.ticket_index
     app.state.feed = node.feed
     node.start()
