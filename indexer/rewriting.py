@@ -123,7 +123,7 @@ def plan(
     for code, weight in expansion.codes.items():
         codes.setdefault(code, weight * schema.CODE_BOOST)
     title_words = {}
-    if not terms and not codes:
+    if not terms:
         title_words = dict.fromkeys(parsed.words[:MAX_TERMS], 1.0)
     if suggestion is None and unknown:
         # Some unknown words have no correction: offer the others' corrections.

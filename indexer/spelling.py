@@ -47,8 +47,10 @@ def _near_terms(view: IndexView, field: str, text: str, distance: int) -> set[st
     for leaf, _offset in view.reader.leaf_readers():
         # Per segment: a segment reader walks its term list with a Levenshtein automaton
         # (the multi-segment reader would compare every term); sharing the first letter
-        # keeps the walk short, and typos rarely hit the first letter.
-        found.update(leaf.terms_within(field, text, distance, prefix=1))
+        # keeps the walk short, and typos rarely hit the first letter. Whoosh counts a swap
+        # of two letters as two edits: ask for one more and keep what Damerau allows.
+        near = leaf.terms_within(field, text, distance + 1, prefix=1)
+        found.update(t for t in near if damerau_levenshtein(text, t) <= distance)
     found.discard(text)
     return found
 

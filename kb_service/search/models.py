@@ -30,6 +30,10 @@ class SearchEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+# How many groups migration 0014 seeds (ids 1 to this): what a fresh installation has.
+SEEDED_SYNONYM_GROUPS = 20
+
+
 class SearchSynonym(Base):
     """One group of equivalent search terms, edited in the staff console (/console/synonyms).
 
