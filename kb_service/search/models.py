@@ -31,7 +31,7 @@ class SearchEvent(Base):
 
 
 # How many groups migration 0014 seeds (ids 1 to this): what a fresh installation has.
-SEEDED_SYNONYM_GROUPS = 20
+SEEDED_SYNONYM_GROUPS = 14
 
 
 class SearchSynonym(Base):
