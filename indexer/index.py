@@ -107,7 +107,13 @@ class SearchIndex:
         """True until the index is first written or rebuilt, even at outbox position 0 (a
         database filled in bulk has documents but no outbox events); and True again for an
         index written with another schema than this release's, so it is rebuilt."""
-        return not self._state()[1] or self._open_current().schema != schema.build_schema()
+        return not self._state()[1] or self.outdated
+
+    @property
+    def outdated(self) -> bool:
+        """True when the index was written with another schema than this release's: it must
+        be rebuilt (even empty) before anything is written to it."""
+        return self._open_current().schema != schema.build_schema()
 
     def _state(self) -> tuple[int, bool]:
         ix = self._open_current()

@@ -206,9 +206,10 @@ class Node:
 
 
 def ensure_index(index: SearchIndex, sessions) -> None:
-    """Rebuild an empty index from the database (a new node, or a lost index folder)."""
-    if index.is_new and _published_count(sessions) > 0:
-        log.info("index is empty: rebuilding it from the database")
+    """Rebuild an empty index from the database (a new node, or a lost index folder), and an
+    index of an older schema (an upgrade: new fields need every article written again)."""
+    if index.outdated or (index.is_new and _published_count(sessions) > 0):
+        log.info("index is empty or of an older schema: rebuilding it from the database")
         rebuild(index, sessions)
 
 
