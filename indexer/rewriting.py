@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from indexer import schema
-from indexer.analysis import code_variants, is_indexed_word, stem
+from indexer.analysis import WORD_RE, code_variants, is_indexed_word, stem
 from indexer.layout import switched
 from indexer.querying import MAX_PHRASE_QUERY_WORDS, MAX_TERMS, ParsedQuery, parse, weighted_terms
 from indexer.spelling import did_you_mean, is_correctable, is_known, nearest, shown
@@ -35,6 +35,8 @@ FUZZY_PER_WORD = 3
 FEW = 3
 # Longer queries are pasted text: their unknown words are names and paths, not typos.
 FORGIVING_WORDS = MAX_PHRASE_QUERY_WORDS
+# A question typed in the wrong layout can be long; a pasted text beyond this is not.
+MAX_LAYOUT_CHUNKS = 40
 
 
 @dataclass(frozen=True)
@@ -59,19 +61,45 @@ def _known(view: IndexView, parsed: ParsedQuery, visible: np.ndarray, covered) -
 
 
 def _layout(view, text, parsed, visible, synonyms: Synonyms) -> tuple[str, ParsedQuery] | None:
-    """The query converted to the other layout, when that matches the vocabulary much better."""
-    other = switched(text)
-    if other == text:
+    """The query with its chunks typed in the other layout converted, when that makes more of
+    its words known; None when nothing is gained.
+
+    Chunk by chunk (runs of non-space), since a layout mix-up keeps names typed in Latin
+    ("Debian", "LP-2040") as they were, and the punctuation keys are letters in the other
+    layout ("c,hjc" is "сброс"). A chunk known neither way, or a stop word once converted,
+    follows the majority of the others.
+    """
+    chunks = text.split()[:MAX_LAYOUT_CHUNKS]
+    if not chunks:
         return None
-    converted = parse(other)
-    indexed = [w for w in converted.words if is_indexed_word(w)]
-    if not indexed:
+    covered = synonyms.expand(parsed.words, text, 1).covered
+
+    def known(chunk: str) -> tuple[int, int]:
+        found = [w for w in WORD_RE.findall(chunk) if is_indexed_word(w)]
+        hits = sum(1 for w in found if w in covered or is_known(view, w, visible))
+        return hits, len(found)
+
+    decided: list[bool | None] = []
+    for chunk in chunks:
+        other = switched(chunk)
+        (mine, _count), (theirs, other_count) = known(chunk), known(other)
+        if other == chunk or not other_count or not (mine or theirs):
+            decided.append(None)  # undecided: a stop word, a name, or unknown either way
+        else:
+            decided.append(theirs > mine)
+    votes = [d for d in decided if d is not None]
+    if not any(votes):
         return None
-    mine = _known(view, parsed, visible, synonyms.expand(parsed.words, text, 1).covered)
-    theirs = _known(view, converted, visible, synonyms.expand(converted.words, other, 1).covered)
-    if theirs > mine and 2 * theirs >= len(indexed):
-        return other, converted
-    return None
+    majority = 2 * sum(votes) >= len(votes)
+    converted = " ".join(
+        switched(chunk) if (d if d is not None else majority) else chunk
+        for chunk, d in zip(chunks, decided, strict=True)
+    )
+    before = sum(known(chunk)[0] for chunk in chunks)
+    after = sum(known(chunk)[0] for chunk in converted.split())
+    if after <= before:
+        return None
+    return converted, parse(converted)
 
 
 def plan(
@@ -86,12 +114,12 @@ def plan(
     """How to search ``text`` (normalised ``typed``) for a viewer seeing ``visible``."""
     parsed = parse(text)
     typed = typed or text
-    forgiving = correct and len(parsed.words) <= FORGIVING_WORDS
     searched, corrected = text, False
-    if forgiving:
+    if correct and len(parsed.words) <= MAX_LAYOUT_CHUNKS:
         converted = _layout(view, text, parsed, visible, synonyms)
         if converted is not None:
             (searched, parsed), corrected = converted, True
+    forgiving = correct and len(parsed.words) <= FORGIVING_WORDS
     expansion = synonyms.expand(parsed.words, typed if not corrected else searched, SYNONYM_WEIGHT)
     terms = weighted_terms(parsed)
     unknown = []
