@@ -31,6 +31,9 @@ FUZZY_WEIGHT = 0.8
 SYNONYM_WEIGHT = 0.8
 # At most this many spellings stand in for one unknown word.
 FUZZY_PER_WORD = 3
+# Queries longer than this are questions rather than keywords (see plan).
+SHORT_QUERY_WORDS = 6
+WORDY_FUZZY_WEIGHT = 0.3
 # "Finds little": fewer documents than this contain the query's known words.
 FEW = 3
 # Longer queries are pasted text: their unknown words are names and paths, not typos.
@@ -138,12 +141,15 @@ def plan(
     if suggestion is not None and _finds_little(view, terms, expansion, unknown, visible):
         again = plan(view, suggestion, visible, synonyms, correct=False, typed=suggestion)
         return replace(again, corrected=True)
+    # In a question, an unknown word is more often a real word the articles lack than a typo:
+    # its nearest spelling alone stands in for it, weighed less.
+    wordy = len(parsed.words) > SHORT_QUERY_WORDS
     for word, near in nears.items():
         if not near:
             continue
-        weight = terms.pop(stem(word), 1.0) * FUZZY_WEIGHT
+        weight = terms.pop(stem(word), 1.0) * (WORDY_FUZZY_WEIGHT if wordy else FUZZY_WEIGHT)
         best = near[0].distance
-        for candidate in [n for n in near if n.distance == best][:FUZZY_PER_WORD]:
+        for candidate in [n for n in near if n.distance == best][: 1 if wordy else FUZZY_PER_WORD]:
             terms[candidate.term] = max(terms.get(candidate.term, 0.0), weight)
     for term, weight in expansion.terms.items():
         terms.setdefault(term, weight)
