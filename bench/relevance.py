@@ -2,12 +2,18 @@
 
     python bench/relevance.py [--sets libreoffice_help_ru,stackfaq]
 
+Besides the clean queries, Spravka is run on two damaged copies of them, to measure how much
+of its nDCG@10 it keeps: one typo in each query's longest word (a letter dropped, doubled, or
+two neighbours swapped; which, and where, from a seeded hash of the query id), and, on the
+Russian sets, each query typed with the English keyboard layout on.
+
 Reads ../shared/eval (or $SPRAVKA_EVAL_DIR); nothing of it is copied into the repository.
 The floor is the README's plain BM25 (k1 0.9, b 0.4, \\w+ lower-cased, no stemming, OR-ed,
 title and body as one field), implemented here so its numbers can be checked against it.
 """
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -58,10 +64,44 @@ def load(name: str) -> tuple[list[dict], list[dict], dict[str, set[str]]]:
     return corpus, queries, qrels
 
 
-def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> dict[str, list[str]]:
-    """Spravka's ranking per query, through the product itself: the articles importer into a
-    fresh SQLite database, `spravka reindex`'s rebuild, and the search service as an anonymous
-    viewer (the corpus is imported as public articles)."""
+def typo(query_id: str, text: str) -> str:
+    """``text`` with one typo in its longest word, chosen by a hash of the query id."""
+    found = list(TOKEN_RE.finditer(text))
+    if not found:
+        return text
+    longest = max(found, key=lambda m: len(m.group()))
+    word = longest.group()
+    if len(word) < 2:
+        return text
+    seed = int.from_bytes(hashlib.sha256(f"typo:{query_id}".encode()).digest()[:8], "big")
+    kind, at = seed % 3, (seed // 3) % len(word)
+    if kind == 0:  # a letter dropped
+        damaged = word[:at] + word[at + 1 :]
+    elif kind == 1:  # a letter doubled
+        damaged = word[: at + 1] + word[at:]
+    else:  # two neighbouring letters swapped
+        at = min(at, len(word) - 2)
+        damaged = word[:at] + word[at + 1] + word[at] + word[at + 2 :]
+    return text[: longest.start()] + damaged + text[longest.end() :]
+
+
+# The keys of a Russian keyboard (ЙЦУКЕН) and what the same keys give in the English layout.
+_RU_KEYS = 'ёйцукенгшщзхъфывапролджэячсмитьбю.,"!;%:?'
+_EN_KEYS = "`qwertyuiop[]asdfghjkl;'zxcvbnm,./?@!$%^&"
+_TYPED_IN_ENGLISH = str.maketrans(_RU_KEYS + _RU_KEYS[:34].upper(), _EN_KEYS + _EN_KEYS[:34])
+
+
+def wrong_layout(text: str) -> str:
+    """What the keys for a Russian ``text`` type with the English layout switched on."""
+    return text.translate(_TYPED_IN_ENGLISH)
+
+
+def run_spravka(
+    dataset_name: str, corpus: list[dict], variants: dict[str, list[dict]]
+) -> dict[str, dict[str, list[str]]]:
+    """Spravka's ranking per query of each variant, through the product itself: the articles
+    importer into a fresh SQLite database, `spravka reindex`'s rebuild, and the search service
+    as an anonymous viewer (the corpus is imported as public articles)."""
     from indexer.index import SearchIndex
     from kb_service.access import ANONYMOUS
     from kb_service.app import migrate_schema
@@ -90,15 +130,19 @@ def run_spravka(dataset_name: str, corpus: list[dict], queries: list[dict]) -> d
         index = SearchIndex(Path(folder) / "index")
         try:
             rebuild(index, sessions)
+            service = SearchService(index)
             with session_scope(sessions) as session:
                 return {
-                    query["id"]: [
-                        original[hit.id]
-                        for hit in SearchService(index)
-                        .search(session, ANONYMOUS, query["text"], limit=FETCH)[0]
-                        .hits
-                    ]
-                    for query in queries
+                    name: {
+                        query["id"]: [
+                            original[hit.id]
+                            for hit in service.search(
+                                session, ANONYMOUS, query["text"], limit=FETCH
+                            )[0].hits
+                        ]
+                        for query in queries
+                    }
+                    for name, queries in variants.items()
                 }
         finally:
             index.close()
@@ -187,11 +231,20 @@ def evaluate(name: str) -> dict[str, dict[str, float]]:
     for system, runner in (
         ("floor", lambda: run_bm25_floor(corpus, queries)),
         ("fts5", lambda: run_fts5(corpus, queries)),
-        ("spravka", lambda: run_spravka(name, corpus, queries)),
     ):
         started = time.perf_counter()
         results[system] = score(runner(), qrels, drop_self)
         results[system]["seconds"] = time.perf_counter() - started
+    variants = {
+        "spravka": queries,
+        "typo": [{**q, "text": typo(q["id"], q["text"])} for q in queries],
+    }
+    if name.endswith("_ru"):
+        variants["layout"] = [{**q, "text": wrong_layout(q["text"])} for q in queries]
+    started = time.perf_counter()
+    for variant, rankings in run_spravka(name, corpus, variants).items():
+        results[variant] = score(rankings, qrels, drop_self)
+    results["spravka"]["seconds"] = time.perf_counter() - started
     return results
 
 
@@ -206,6 +259,8 @@ def print_table(results: dict[str, dict[str, dict[str, float]]]) -> None:
         for _, label in METRICS:
             table.add_column(f"{system} {label}", justify="right")
     table.add_column("nDCG vs floor", justify="right")
+    table.add_column("typo kept", justify="right")
+    table.add_column("layout kept", justify="right")
     rows = dict(results)
     rows["mean"] = {
         s: {m: sum(r[s][m] for r in results.values()) / len(results) for m, _ in METRICS}
@@ -214,8 +269,19 @@ def print_table(results: dict[str, dict[str, dict[str, float]]]) -> None:
     for name, by_system in rows.items():
         gain = by_system["spravka"]["ndcg"] / by_system["floor"]["ndcg"] - 1
         cells = [f"{by_system[s][m]:.3f}" for s in SYSTEMS for m, _ in METRICS]
-        table.add_row(name, *cells, f"{gain * 100:+.1f}%")
-    Console(width=170).print(table)
+        kept = [_kept(results, name, variant) for variant in ("typo", "layout")]
+        table.add_row(name, *cells, f"{gain * 100:+.1f}%", *kept)
+    Console(width=190).print(table)
+
+
+def _kept(results: dict[str, dict[str, dict[str, float]]], name: str, variant: str) -> str:
+    """The share of clean nDCG a damaged variant keeps; for "mean", the mean of the shares."""
+    shares = [
+        r[variant]["ndcg"] / r["spravka"]["ndcg"]
+        for set_name, r in results.items()
+        if variant in r and r["spravka"]["ndcg"] and name in ("mean", set_name)
+    ]
+    return f"{100 * sum(shares) / len(shares):.1f}%" if shares else "–"
 
 
 def main(argv: list[str] | None = None) -> int:

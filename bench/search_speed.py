@@ -25,10 +25,13 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.relevance import eval_dir  # noqa: E402
+from bench.relevance import (
+    eval_dir,  # noqa: E402
+    typo,  # noqa: E402
+)
 from indexer.documents import Document  # noqa: E402
 from indexer.index import SearchIndex  # noqa: E402
-from indexer.search import search  # noqa: E402
+from indexer.search import search, suggest  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "search_speed"
 SOURCES = {
@@ -152,14 +155,22 @@ def measure(size: int, query_count: int, force: bool) -> dict[str, object]:
     docs = make_corpus(size)
     queries = make_queries(docs, query_count)
     index, rebuild_seconds = build_spravka(size, docs, force)
+    # Typed as people type: one typo in the longest word; type-ahead on a query's first
+    # three letters and more.
+    typos = [typo(str(n), text) for n, text in enumerate(queries)]
+    prefixes = [text[: 3 + n % 6] for n, text in enumerate(queries)]
     try:
         spravka = timed(lambda text: search(index, text, groups=VIEWER), queries)
+        typoed = timed(lambda text: search(index, text, groups=VIEWER), typos)
+        typeahead = timed(lambda text: suggest(index, text, groups=VIEWER), prefixes)
     finally:
         index.close()
     db, fts5_seconds = build_fts5(docs)
     fts5 = timed(lambda text: fts5_search(db, text), queries)
     return {
         "spravka": spravka,
+        "typo": typoed,
+        "typeahead": typeahead,
         "fts5": fts5,
         "rebuild": rebuild_seconds,
         "fts5_build": fts5_seconds,
@@ -180,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         "articles",
         "spravka median",
         "spravka p95",
+        "one typo median",
+        "one typo p95",
+        "type-ahead median",
+        "type-ahead p95",
         "fts5 median",
         "fts5 p95",
         "rebuild",
@@ -191,11 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         rebuild = f"{row['rebuild']:.0f}" if row["rebuild"] is not None else "cached"
         table.add_row(
             f"{size:,}",
-            *(f"{v:.1f}" for v in (*row["spravka"], *row["fts5"])),
+            *(f"{v:.1f}" for k in ("spravka", "typo", "typeahead", "fts5") for v in row[k]),
             rebuild,
             f"{row['fts5_build']:.0f}",
         )
-    Console(width=120).print(table)
+    Console(width=170).print(table)
     return 0
 
 

@@ -74,14 +74,23 @@ class MixedLanguageAnalyzer(Analyzer):
     the main indexing cost after postings; this keeps the rebuild within its time budget.
     """
 
-    def __init__(self, stemming: bool = True) -> None:
+    def __init__(self, stemming: bool = True, stops: bool = False) -> None:
         self.stemming = stemming
+        # Keep stop words (unstemmed title words only): a query of nothing but stop words
+        # ("не", "the") still finds the titles that contain them.
+        self.stops = stops
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, MixedLanguageAnalyzer) and other.stemming == self.stemming
+        # getattr: an analyzer unpickled from an older index's schema lacks newer attributes,
+        # and comparing it must say "different" (so that index is rebuilt), not fail.
+        return (
+            isinstance(other, MixedLanguageAnalyzer)
+            and getattr(other, "stemming", None) == self.stemming
+            and getattr(other, "stops", False) == self.stops
+        )
 
     def __hash__(self) -> int:
-        return hash((type(self), self.stemming))
+        return hash((type(self), self.stemming, self.stops))
 
     def __call__(  # the signature is Whoosh's
         self,
@@ -98,8 +107,9 @@ class MixedLanguageAnalyzer(Analyzer):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
         stemming = self.stemming
+        stops = getattr(self, "stops", False)
         for match in WORD_RE.finditer(value):
-            text = index_term(match.group(), stemming)
+            text = fold(match.group()) if stops else index_term(match.group(), stemming)
             if text is None:
                 # Stop words still take a position, so phrases keep their gaps.
                 pos += 1
@@ -115,4 +125,77 @@ class MixedLanguageAnalyzer(Analyzer):
             if keeporiginal:
                 token.original = match.group()
             pos += 1
+            yield token
+
+
+# Parts of a product or model code: letters and digits, joined by at most one separator.
+_CODE_PART_RE = re.compile(r"[^\W_]+")
+_CODE_SEPARATORS = frozenset("-_./ ")
+_MAX_CODE_PART = 12
+
+
+def _mixed(text: str) -> bool:
+    return any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+
+
+def code_variants(text: str, *, query: bool = False) -> list[str]:
+    """Joined forms of code-like words, so LP2040, LP-2040, lp 2040 and lp_2040 meet.
+
+    A document gives each word that mixes letters and digits, each pair of neighbouring
+    words joined across one of "-_./" when the pair mixes letters and digits or across a
+    hyphen (wi-fi, e-mail), and a name and a number joined across a space. A query also
+    gives each of its words alone, so "wifi" finds "wi-fi"; documents need not, as their words
+    are in the body already.
+    """
+    folded = fold(text)
+    parts = [(m.start(), m.end(), m.group()) for m in _CODE_PART_RE.finditer(folded)]
+    found = []
+    for i, (_start, end, part) in enumerate(parts):
+        if len(part) > _MAX_CODE_PART:
+            continue
+        if (query and len(part) > 2) or _mixed(part):
+            found.append(part)
+        if i + 1 < len(parts):
+            start, _end, after = parts[i + 1]
+            gap = folded[end:start]
+            if len(after) > _MAX_CODE_PART or len(gap) > 1 or (gap and gap not in _CODE_SEPARATORS):
+                continue
+            joined = part + after
+            if gap == " ":
+                # Across a space only a name then a number ("lp 2040"), never "2040 and".
+                if part.isalpha() and after[0].isdigit():
+                    found.append(joined)
+            elif gap == "-" or _mixed(joined):
+                found.append(joined)
+    return found
+
+
+class CodeAnalyzer(Analyzer):
+    """Indexes the joined forms of codes (see code_variants); nothing else."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CodeAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # the signature is Whoosh's
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, text in enumerate(code_variants(value, query=mode == "query")):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + pos
             yield token

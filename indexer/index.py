@@ -36,6 +36,7 @@ def to_fields(doc: Document) -> dict[str, object]:
         schema.BODY: doc.body,
         schema.TAGS: " ".join(doc.tags),
         schema.TITLE_WORDS: doc.title,
+        schema.CODES: f"{doc.title}\n{doc.body}\n{' '.join(doc.products)}",
         schema.LANGUAGE: doc.language,
         schema.PRODUCTS: ",".join(doc.products),
         schema.GROUPS: ",".join(doc.groups),
@@ -104,8 +105,15 @@ class SearchIndex:
     @property
     def is_new(self) -> bool:
         """True until the index is first written or rebuilt, even at outbox position 0 (a
-        database filled in bulk has documents but no outbox events)."""
-        return not self._state()[1]
+        database filled in bulk has documents but no outbox events); and True again for an
+        index written with another schema than this release's, so it is rebuilt."""
+        return not self._state()[1] or self.outdated
+
+    @property
+    def outdated(self) -> bool:
+        """True when the index was written with another schema than this release's: it must
+        be rebuilt (even empty) before anything is written to it."""
+        return self._open_current().schema != schema.build_schema()
 
     def _state(self) -> tuple[int, bool]:
         ix = self._open_current()

@@ -2,7 +2,7 @@
 
 from whoosh import fields
 
-from indexer.analysis import MixedLanguageAnalyzer
+from indexer.analysis import CodeAnalyzer, MixedLanguageAnalyzer
 
 # The article's import id: the unique key for upserts and deletes, and what hits return.
 ID = "id"
@@ -12,8 +12,12 @@ TITLE = "title"
 BODY = "body"
 # Tags, stemmed; editors' keywords, matched like a title word but weighed less.
 TAGS = "tags"
-# Title words, folded but not stemmed: type-ahead completes what the user is literally typing.
+# Title words, folded but not stemmed, stop words kept: type-ahead completes what the user is
+# literally typing, and a query of stop words only is searched here.
 TITLE_WORDS = "title_words"
+# Joined forms of product and model codes in title, body and products (LP-2040 -> lp2040),
+# so a code matches however it is written (see analysis.code_variants).
+CODES = "codes"
 # Article language, stored and faceted.
 LANGUAGE = "language"
 # Product codes with their ancestor families: filter, facet, and shown on hits.
@@ -39,10 +43,16 @@ META_ID = "\x00meta"
 
 # Score weights of the searched fields; tuned on bench/relevance.py, the same for all sets.
 FIELD_BOOSTS = {TITLE: 1.5, BODY: 1.0, TAGS: 1.0}
+# The weight of the joined code forms, scored with the query's own code forms.
+CODE_BOOST = 1.0
 
 
 def build_schema() -> fields.Schema:
-    """The schema every generation of the index is written with."""
+    """The schema every generation of the index is written with.
+
+    An index written with another schema (an older release's) counts as new and is rebuilt
+    (SearchIndex.is_new), so a change here needs no manual reindex.
+    """
     stemmed = MixedLanguageAnalyzer()
     return fields.Schema(
         **{
@@ -50,7 +60,10 @@ def build_schema() -> fields.Schema:
             TITLE: fields.TEXT(analyzer=stemmed, stored=True),
             BODY: fields.TEXT(analyzer=stemmed),
             TAGS: fields.TEXT(analyzer=stemmed, phrase=False),
-            TITLE_WORDS: fields.TEXT(analyzer=MixedLanguageAnalyzer(stemming=False), phrase=False),
+            TITLE_WORDS: fields.TEXT(
+                analyzer=MixedLanguageAnalyzer(stemming=False, stops=True), phrase=False
+            ),
+            CODES: fields.TEXT(analyzer=CodeAnalyzer(), phrase=False),
             LANGUAGE: fields.ID(stored=True),
             PRODUCTS: fields.KEYWORD(stored=True, commas=True),
             CATEGORY: fields.ID(stored=True),

@@ -12,23 +12,23 @@ import numpy as np
 from indexer import schema
 from indexer.analysis import is_indexed_word, stem, words
 from indexer.index import SearchIndex
-from indexer.querying import (
-    ParsedQuery,
-    normalise_query,
-    parse,
-    required_query,
-    weighted_terms,
-)
+from indexer.layout import switched
+from indexer.querying import MAX_QUERY_CHARS, ParsedQuery, normalise_query, required_query
+from indexer.rewriting import plan
 from indexer.scoring import score, top
 from indexer.snippets import EMPTY, Snippet, snippet
-from indexer.spelling import did_you_mean
+from indexer.spelling import did_you_mean, nearest
+from indexer.synonyms import NONE, Synonyms
 from indexer.view import IndexView
 
-__all__ = ["Hit", "SearchResult", "Snippet", "normalise_query", "search", "suggest"]
+__all__ = ["Hit", "SearchResult", "Snippet", "Synonyms", "normalise_query", "search", "suggest"]
 
 MAX_LIMIT = 100
 # Completions of the word being typed: at most this many title words, the most frequent.
 MAX_EXPANSIONS = 30
+# A query's preferred language (see search's ``prefer``) multiplies the score by this: enough
+# to put a matching article in that language above a slightly better one in the other.
+PREFER_BOOST = 1.5
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,13 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]  # "product", "category", "language"
     did_you_mean: str | None
+    # The query searched: differs from ``query`` when it was corrected or converted from the
+    # other keyboard layout ("Showing results for ...; search instead for ...").
+    searched_query: str | None = None
+
+    @property
+    def corrected(self) -> bool:
+        return self.searched_query is not None and self.searched_query != self.query
 
 
 def _restrictions(product: str | None, language: str | None, category: str | None) -> tuple:
@@ -90,30 +97,63 @@ def search(
     language: str | None = None,
     category: str | None = None,
     correct: bool = True,
+    synonyms: Synonyms = NONE,
+    prefer: str | None = None,
 ) -> SearchResult:
     """Search the articles the viewer may see; ``groups=None`` is an unrestricted viewer.
 
-    ``correct=False`` skips "did you mean" (two thirds of a related-articles search).
+    ``correct=False`` searches exactly what was typed (no layout, typo or "did you mean"
+    work: two thirds of a related-articles search). ``prefer`` is a language whose articles
+    rank higher. The query may keep its capitals (they mark abbreviations among synonyms).
     """
     limit, offset = max(0, min(limit, MAX_LIMIT)), max(0, offset)
-    parsed = parse(query)
-    terms = weighted_terms(parsed)
+    text = normalise_query(query)
     with index.view() as view:
         # Term statistics over all the viewer may see, not only the filtered part: narrowing
         # by product must not change the scores of what remains.
         population = view.population(groups)
         visible = view.allowed(groups, _restrictions(product, language, category))
-        correction = did_you_mean(view, parsed, visible) if correct else None
-        scores = score(view, terms, population)
+        typed = query[:MAX_QUERY_CHARS]
+        planned = plan(view, text, visible, synonyms, correct=correct, typed=typed)
+        scores = score(view, planned.terms, population)
+        if planned.codes:
+            scores += score(view, planned.codes, population, {schema.CODES: 1.0})
+        if planned.title_words:
+            scores += score(view, planned.title_words, population, {schema.TITLE_WORDS: 1.0})
         matched = (scores > 0) & visible
-        phrases = _phrase_mask(view, parsed)
+        phrases = _phrase_mask(view, planned.parsed)
         if phrases is not None:
             matched &= phrases
         candidates = np.flatnonzero(matched)
+        if prefer:
+            _prefer(view, scores, candidates, prefer)
         best = top(scores, candidates, offset + limit)[offset:]
-        hits = [_hit(view, docnum, value, parsed.stems) for value, docnum in best]
+        stems = planned.parsed.stems | set(planned.terms)
+        hits = [_hit(view, docnum, value, stems) for value, docnum in best]
         facets = view.count_facets(candidates)
-    return SearchResult(query, len(candidates), hits, facets, correction)
+        correction = planned.did_you_mean
+        if correct and correction is None and not len(candidates) and not planned.corrected:
+            correction = did_you_mean(view, planned.parsed, visible)
+    searched = planned.searched if planned.corrected else None
+    return SearchResult(query, len(candidates), hits, facets, correction, searched)
+
+
+def _prefer(view: IndexView, scores: np.ndarray, candidates: np.ndarray, language: str) -> None:
+    values, codes = view.facets["language"]
+    if language not in values:
+        return
+    preferred = candidates[codes[candidates, 0] == values.index(language)]
+    scores[preferred] *= PREFER_BOOST
+
+
+def query_language(query: str, interface: str | None) -> str | None:
+    """The language a query prefers: Russian when it has Cyrillic letters, else the interface's
+    when that is English (a Russian interface's Latin words are mostly product names)."""
+    if any("а" <= c <= "я" or c == "ё" for c in query.lower()):
+        return "ru"
+    if interface == "en" and any("a" <= c <= "z" for c in query.lower()):
+        return "en"
+    return None
 
 
 def _expansions(view: IndexView, typed: str) -> list[str]:
@@ -121,6 +161,20 @@ def _expansions(view: IndexView, typed: str) -> list[str]:
     found = [t.decode("utf-8") for t in reader.expand_prefix(schema.TITLE_WORDS, typed)]
     found.sort(key=lambda t: -reader.doc_frequency(schema.TITLE_WORDS, t))
     return found[:MAX_EXPANSIONS]
+
+
+def _forgiven(view: IndexView, typed: list[str], visible: np.ndarray) -> tuple[list, list]:
+    """What was typed, converted from the other layout or with its last word corrected, when
+    that completes to visible titles; (typed, []) otherwise."""
+    converted = words(switched(" ".join(typed)))
+    if converted and converted != typed:
+        found = _expansions(view, converted[-1])
+        if found:
+            return converted, found
+    if len(typed[-1]) >= 4 and typed[-1].isalpha():
+        near = [n.word for n in nearest(view, typed[-1], visible) if n.word is not None]
+        return typed, near[:MAX_EXPANSIONS]
+    return typed, []
 
 
 def suggest(
@@ -132,8 +186,10 @@ def suggest(
     if not typed or len(typed[-1]) < 2 or limit < 1:
         return []
     with index.view() as view:
-        expansions = _expansions(view, typed[-1])
         population = view.population(groups)
+        expansions = _expansions(view, typed[-1])
+        if not expansions:
+            typed, expansions = _forgiven(view, typed, population.mask)
         matched = population.mask & view.containing(schema.TITLE_WORDS, expansions)
         for word in typed[:-1]:
             if is_indexed_word(word):

@@ -8,6 +8,7 @@ A separate dictionary field of whole words would double the postings and the reb
 """
 
 from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.support.levenshtein import damerau_levenshtein
@@ -23,6 +24,17 @@ LONG_WORD = 7  # from this length two edits are plausible, below it one
 FIELDS = (schema.TITLE, schema.BODY)
 
 
+class Near(NamedTuple):
+    """An index term near a typed word; tuples sort closest first."""
+
+    distance: int
+    kind: int  # 0: a whole title word, 1: a stem
+    rarity: int  # minus the visible documents containing it
+    term: str  # the stem to search for
+    word: str | None  # the whole word, when known
+    docnum: int | None  # a visible document containing the stem, to find its spelling
+
+
 def _visible_docs(
     view: IndexView, term: str, visible: np.ndarray, fields: tuple[str, ...] = FIELDS
 ) -> np.ndarray:
@@ -35,8 +47,10 @@ def _near_terms(view: IndexView, field: str, text: str, distance: int) -> set[st
     for leaf, _offset in view.reader.leaf_readers():
         # Per segment: a segment reader walks its term list with a Levenshtein automaton
         # (the multi-segment reader would compare every term); sharing the first letter
-        # keeps the walk short, and typos rarely hit the first letter.
-        found.update(leaf.terms_within(field, text, distance, prefix=1))
+        # keeps the walk short, and typos rarely hit the first letter. Whoosh counts a swap
+        # of two letters as two edits: ask for one more and keep what Damerau allows.
+        near = leaf.terms_within(field, text, distance + 1, prefix=1)
+        found.update(t for t in near if damerau_levenshtein(text, t) <= distance)
     found.discard(text)
     return found
 
@@ -49,39 +63,63 @@ def _spelling(view: IndexView, term: str, docnum: int) -> str | None:
     return forms.most_common(1)[0][0] if forms else None
 
 
-def _correct_word(view: IndexView, word: str, visible: np.ndarray) -> str | None:
-    """The closest visible word: whole title words compared with what was typed (they catch
-    "settigns" -> "settings", whose stem "set" is too far from "settign"), then stems of
-    title and body compared with the typed word's stem."""
+def nearest(view: IndexView, word: str, visible: np.ndarray) -> list[Near]:
+    """Visible index terms near a typed word, closest first: whole title words compared with
+    what was typed (they catch "settigns" -> "settings", whose stem "set" is too far from
+    "settign"), then stems of title and body compared with the typed word's stem."""
     distance = 2 if len(word) >= LONG_WORD else 1
     ranked = []
     for candidate in _near_terms(view, schema.TITLE_WORDS, word, distance):
         docs = _visible_docs(view, candidate, visible, (schema.TITLE_WORDS,))
-        if len(docs):
-            ranked.append((damerau_levenshtein(word, candidate), 0, -len(docs), candidate, None))
+        if len(docs) and is_indexed_word(candidate):
+            gap = damerau_levenshtein(word, candidate)
+            ranked.append(Near(gap, 0, -len(docs), stem(candidate), candidate, None))
     term = stem(word)
     for field in FIELDS:
         for candidate in _near_terms(view, field, term, distance):
             docs = _visible_docs(view, candidate, visible)
             if len(docs):
                 gap = damerau_levenshtein(term, candidate)
-                ranked.append((gap, 1, -len(docs), candidate, int(docs[0])))
-    if not ranked:
-        return None
+                ranked.append(Near(gap, 1, -len(docs), candidate, None, int(docs[0])))
     # Closest first; at equal distance a whole word beats a stem's guessed spelling.
-    *_rank, candidate, docnum = min(ranked, key=lambda r: r[:4])
-    return candidate if docnum is None else _spelling(view, candidate, docnum)
+    ranked.sort(key=lambda r: r[:4])
+    unique: dict[str, Near] = {}
+    for near in ranked:
+        unique.setdefault(near.term, near)
+    return list(unique.values())
 
 
-def did_you_mean(view: IndexView, parsed: ParsedQuery, visible: np.ndarray) -> str | None:
-    """The query with words unknown to the viewer's documents replaced by corrections, or None."""
+def shown(view: IndexView, near: Near) -> str | None:
+    """The word to show for a near term (a stem is not a word: its commonest spelling)."""
+    return near.word if near.word is not None else _spelling(view, near.term, near.docnum)
+
+
+def is_known(view: IndexView, word: str, visible: np.ndarray) -> bool:
+    """Whether a document the viewer may see contains the folded word (by its stem)."""
+    return bool(len(_visible_docs(view, stem(word), visible)))
+
+
+def is_correctable(word: str) -> bool:
+    return len(word) >= MIN_WORD and word.isalpha() and is_indexed_word(word)
+
+
+def did_you_mean(
+    view: IndexView,
+    parsed: ParsedQuery,
+    visible: np.ndarray,
+    known: frozenset[str] = frozenset(),
+) -> str | None:
+    """The query with words unknown to the viewer's documents replaced by corrections, or None.
+
+    ``known`` words are left alone though the index lacks them (a synonym covers them).
+    """
     changed = False
     corrected = []
     for word in parsed.words:
         replacement = None
-        correctable = len(word) >= MIN_WORD and word.isalpha() and is_indexed_word(word)
-        if correctable and not len(_visible_docs(view, stem(word), visible)):
-            replacement = _correct_word(view, word, visible)
+        if is_correctable(word) and word not in known and not is_known(view, word, visible):
+            found = nearest(view, word, visible)
+            replacement = shown(view, found[0]) if found else None
         corrected.append(replacement or word)
         changed = changed or replacement is not None
     return " ".join(corrected) if changed else None

@@ -22,7 +22,7 @@ FACET_FIELDS = {
     "category": schema.CATEGORY,
     "language": schema.LANGUAGE,
 }
-SCORED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS)
+SCORED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS, schema.TITLE_WORDS, schema.CODES)
 # Viewers come in few group combinations; filters per view are few and small (N bits).
 _MAX_FILTERS = 256
 

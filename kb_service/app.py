@@ -32,6 +32,7 @@ from kb_service.problems import problem
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
+from kb_service.search.synonyms import SynonymSource
 from kb_service.webhooks.api import router as webhooks_router
 from portal.aggregates import new_aggregates
 from portal.caching import PageCachePolicy, VersionedStatic
@@ -46,6 +47,7 @@ from portal.views import (
     ask,
     console_audit,
     console_mail,
+    console_synonyms,
     console_webhooks,
     equipment,
     home,
@@ -138,7 +140,14 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     console = (queue, ticket, new_ticket, overview, mining, reports, kb_actions)
     editors = (editor_articles, editor_review, editor_files, editor_feedback)
     accounts_pages = (password_reset, account_tokens, console_audit)
-    others = (ticket_links, notification_settings, console_mail, console_webhooks, sso)
+    others = (
+        ticket_links,
+        notification_settings,
+        console_mail,
+        console_webhooks,
+        console_synonyms,
+        sso,
+    )
     for module in (*pages, *console, *editors, *accounts_pages, *others):
         app.include_router(
             module.router, include_in_schema=False, dependencies=[Depends(check_csrf)]
@@ -169,7 +178,8 @@ async def _lifespan(app: FastAPI):
         migrate_schema(app.state.engine)
     node = Node(settings, app.state.sessions, writes=settings.embedded_worker, reads=True)
     app.state.activity = activity = ActivityLog(app.state.sessions, settings.activity_interval)
-    app.state.search = SearchService(node.index, activity)
+    synonyms = SynonymSource(app.state.sessions)
+    app.state.search = SearchService(node.index, activity, synonyms)
     app.state.ticket_index = node.ticket_index
     app.state.feed = node.feed
     app.state.observed_indexes = {"articles": node.index, "tickets": node.ticket_index}
@@ -240,9 +250,10 @@ def rebuild_indexes(settings: Settings, sessions) -> None:
 
 
 def ensure_index(index: SearchIndex, sessions) -> None:
-    """Rebuild an empty index from the database (a new node, or a lost index folder)."""
-    if index.is_new and _published_count(sessions) > 0:
-        log.info("index is empty: rebuilding it from the database")
+    """Rebuild an empty index from the database (a new node, or a lost index folder), and an
+    index of an older schema (an upgrade: new fields need every article written again)."""
+    if index.outdated or (index.is_new and _published_count(sessions) > 0):
+        log.info("index is empty or of an older schema: rebuilding it from the database")
         rebuild(index, sessions)
 
 

@@ -126,7 +126,5 @@ def gap_lists(found: Gaps) -> str:
         )
         for g in gaps
     ]
-    rows += [
-        ["by_topic", t.title, t.searches, "", t.tickets, "", ""] for t in found.by_topic
-    ]
+    rows += [["by_topic", t.title, t.searches, "", t.tickets, "", ""] for t in found.by_topic]
     return to_csv([head, *rows])

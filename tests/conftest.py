@@ -15,6 +15,7 @@ from kb_service.accounts.models import AccessGroup
 from kb_service.app import create_app, migrate_schema
 from kb_service.config import Settings
 from kb_service.db import Base, make_engine, make_sessionmaker
+from kb_service.search.models import SEEDED_SYNONYM_GROUPS, SearchSynonym
 from tickets.contracts.models import DEFAULT, Calendar, CalendarDay, ServiceContract
 from tickets.models import SEEDED_CATEGORIES, TicketCategory
 
@@ -27,6 +28,7 @@ MIGRATED = {
     ),
     ServiceContract.__table__: ServiceContract.organisation_id.is_(None),
     TicketCategory.__table__: TicketCategory.slug.in_(SEEDED_CATEGORIES),
+    SearchSynonym.__table__: SearchSynonym.id <= SEEDED_SYNONYM_GROUPS,
 }
 
 

@@ -42,6 +42,7 @@ DESK_READERS = frozenset({"dispatcher", "engineer", "manager", "admin"})
 CLIENTS = frozenset({"client", "other_client"})
 DISPATCH = frozenset({"dispatcher", "manager", "admin"})
 MANAGERS = frozenset({"manager", "admin"})
+SYNONYM_EDITORS = frozenset({"editor", "admin"})
 # Who works tickets (tickets.workflow.WORK): the dispatchers and the engineers.
 WORKERS = DISPATCH | {"engineer"}
 PASSWORD = "correct horse"
@@ -908,7 +909,48 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ],
     ("GET", "/console/gaps"): [Probe("GET", "/console/gaps?period=week", CURATORS, portal=True)],
     ("GET", "/console/gaps.csv"): [Probe("GET", "/console/gaps.csv", CURATORS, portal=True)],
+    # The search synonyms: editors and administrators.
+    ("GET", "/console/synonyms"): [Probe("GET", "/console/synonyms", SYNONYM_EDITORS, portal=True)],
+    ("POST", "/console/synonyms"): [
+        Probe(
+            "POST",
+            "/console/synonyms",
+            SYNONYM_EDITORS,
+            _form(lambda w, a: {"terms": f"added-{a}, also-{a}"}),
+            portal=True,
+        ),
+    ],
+    ("POST", "/console/synonyms/{synonym_id}"): [
+        Probe(
+            "POST",
+            "/console/synonyms/{doomed_synonym}",
+            SYNONYM_EDITORS,
+            _form(lambda w, a: {"terms": f"changed-{a}\nalso-{a}"}),
+            portal=True,
+            before=lambda world, actor: _doomed_synonym(world, actor),
+        ),
+    ],
+    ("POST", "/console/synonyms/{synonym_id}/delete"): [
+        Probe(
+            "POST",
+            "/console/synonyms/{doomed_synonym}/delete",
+            SYNONYM_EDITORS,
+            _form(),
+            portal=True,
+            before=lambda world, actor: _doomed_synonym(world, actor),
+        ),
+    ],
 }
+
+
+def _doomed_synonym(world, actor):
+    """A synonym group made by the administrator for one caller to try to delete."""
+    admin = world.portal["admin"]
+    form = {"terms": f"doomed-{actor}, gone-{actor}", "csrf_token": world.csrf("admin")}
+    assert admin.post("/console/synonyms", data=form).status_code == 303
+    listed = admin.get("/console/synonyms").text
+    found = re.findall(r"/console/synonyms/(\d+)/delete", listed)
+    world.ids["doomed_synonym"] = max(int(number) for number in found)
 
 
 def routes(app) -> set[tuple[str, str]]:

@@ -74,7 +74,7 @@ def ensure(index: SearchIndex, sessions: sessionmaker[Session]) -> None:
     """Fill an empty ticket index (a new node, an upgrade, a lost folder)."""
     if index.is_new:
         with session_scope(sessions) as session:
-            if session.scalar(select(Ticket.id).limit(1)) is None:
+            if session.scalar(select(Ticket.id).limit(1)) is None and not index.outdated:
                 return
         rebuild(index, sessions)
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Header, Path, Query, status
 from pydantic import BaseModel, Field
 
 from kb_service.activity import MAX_SEARCH_ID
@@ -37,12 +37,19 @@ class FacetOut(BaseModel):
 
 
 class SearchOut(BaseModel):
-    query: str
+    query: str = Field(description="The query as asked.")
     total: int
     results: list[ResultOut]
     facets: dict[str, list[FacetOut]]
     did_you_mean: str | None
     search_id: int | None = None
+    searched_query: str = Field(
+        description="The query the results are for: `query` itself, or its correction (a typo "
+        "fixed, the other keyboard layout converted) when that was searched instead."
+    )
+    corrected_from: str | None = Field(
+        None, description="`query` when the results are for a correction of it, else null."
+    )
 
 
 class SuggestionOut(BaseModel):
@@ -69,6 +76,8 @@ def search(
     language: Literal["ru", "en"] | None = None,
     category: str | None = None,
     visit: Annotated[str | None, Query(max_length=64)] = None,
+    accept_language: Annotated[str | None, Header(max_length=500)] = None,
+    exact: Annotated[bool, Query(description="Search the query as typed, uncorrected.")] = False,
 ):
     result, event_id = search.search(
         session,
@@ -80,6 +89,8 @@ def search(
         language=language,
         category=category,
         visit_id=visit,
+        interface_language=_first_language(accept_language),
+        exact=exact,
     )
     return SearchOut(
         query=result.query,
@@ -91,6 +102,8 @@ def search(
         facets={k: [FacetOut(value=v, count=c) for v, c in vs] for k, vs in result.facets.items()},
         did_you_mean=result.did_you_mean,
         search_id=event_id,
+        searched_query=result.searched_query if result.corrected else result.query,
+        corrected_from=result.query if result.corrected else None,
     )
 
 
@@ -125,3 +138,12 @@ def _hit(links: ArticleLinks, hit) -> dict:
         "language": hit.language,
         "products": list(hit.products),
     }
+
+
+def _first_language(accept_language: str | None) -> str | None:
+    """The caller's first preferred language of ours ("ru" or "en"), from Accept-Language."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in ("ru", "en"):
+            return tag
+    return None

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb_service.db import Base, UTCDateTime, utcnow
@@ -28,3 +28,21 @@ class SearchEvent(Base):
     )
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+# How many groups migration 0014 seeds (ids 1 to this): what a fresh installation has.
+SEEDED_SYNONYM_GROUPS = 14
+
+
+class SearchSynonym(Base):
+    """One group of equivalent search terms, edited in the staff console (/console/synonyms).
+
+    Applied when searching, never when indexing, so a change needs no reindex.
+    """
+
+    __tablename__ = "search_synonym"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The terms, one a line: words or phrases ("вайфай", "беспроводная сеть", "wi-fi").
+    terms: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

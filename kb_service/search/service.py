@@ -23,9 +23,11 @@ from kb_service.errors import NotFound
 from kb_service.memo import Memo
 from kb_service.metrics import SEARCH_SECONDS
 from kb_service.search.models import SearchEvent
+from kb_service.search.synonyms import SynonymSource
 
 Hit = engine.Hit
 SearchResult = engine.SearchResult
+_NO_SYNONYMS = engine.Synonyms([], version=0)
 # Kept results, weighed in hits: 20,000 hits of about 1 KB (title, snippet) is ~20 MB a worker.
 RESULTS_BUDGET = 20_000
 
@@ -33,14 +35,23 @@ RESULTS_BUDGET = 20_000
 class SearchService:
     """The article index of this process, searched within what each viewer may see."""
 
-    def __init__(self, index: SearchIndex, activity: ActivityLog | None = None) -> None:
+    def __init__(
+        self,
+        index: SearchIndex,
+        activity: ActivityLog | None = None,
+        synonyms: SynonymSource | None = None,
+    ) -> None:
         self.index = index
         self.activity = activity  # where searches are recorded; None records nothing (benches)
+        self.synonyms = synonyms  # None: no synonyms (benches, tests of the bare engine)
         self._kept = Memo(RESULTS_BUDGET)
 
-    def _cached(self, viewer: Viewer, key: tuple, compute):
-        # The version is read before computing: a swap meanwhile makes this value unkept.
-        state = self.index.version
+    def _dictionary(self) -> engine.Synonyms:
+        return self.synonyms.current() if self.synonyms is not None else _NO_SYNONYMS
+
+    def _cached(self, viewer: Viewer, key: tuple, compute, synonyms: engine.Synonyms):
+        # The versions are read before computing: a swap meanwhile makes this value unkept.
+        state = (self.index.version, synonyms.version)
         return self._kept.get(state, (viewer.groups, *key), compute, _weight)
 
     @SEARCH_SECONDS.time()
@@ -56,23 +67,37 @@ class SearchService:
         language: str | None = None,
         category: str | None = None,
         visit_id: str | None = None,
+        interface_language: str | None = None,
+        exact: bool = False,
     ) -> tuple[SearchResult, int | None]:
-        """Search within what the viewer may see; the first page of a query is recorded."""
-        normalised = engine.normalise_query(query)
-        key = ("search", normalised, limit, offset, product, language, category)
+        """Search within what the viewer may see; the first page of a query is recorded.
+
+        The query's script and the viewer's ``interface_language`` decide which language's
+        articles rank first (engine.query_language). Capitals are kept for the engine (they
+        mark abbreviations such as "ПО" among synonyms). ``exact`` searches what was typed,
+        with no correction (the "search instead for" link).
+        """
+        typed = " ".join(query[: engine.MAX_QUERY_CHARS].split())
+        prefer = engine.query_language(typed, interface_language)
+        synonyms = self._dictionary()
+        key = ("search", typed, limit, offset, product, language, category, prefer, exact)
         found = self._cached(
             viewer,
             key,
             lambda: engine.search(
                 self.index,
-                normalised,
+                typed,
                 groups=viewer.groups,
                 limit=limit,
                 offset=offset,
                 product=product,
                 language=language,
                 category=category,
+                synonyms=synonyms,
+                prefer=prefer,
+                correct=not exact,
             ),
+            synonyms,
         )
         result = replace(found, query=query)
         event_id = None
@@ -83,10 +108,12 @@ class SearchService:
     def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[Hit]:
         """Title completions for type-ahead, among visible articles only."""
         normalised = engine.normalise_query(prefix)
+        synonyms = self._dictionary()
         return self._cached(
             viewer,
             ("suggest", normalised, limit),
             lambda: engine.suggest(self.index, normalised, groups=viewer.groups, limit=limit),
+            synonyms,
         )
 
     def similar(
@@ -101,6 +128,7 @@ class SearchService:
         """Visible articles matching free text (related articles, ask-form suggestions);
         unrecorded."""
         normalised = engine.normalise_query(text)
+        synonyms = self._dictionary()
         result = self._cached(
             viewer,
             ("similar", normalised, limit + len(exclude), product),
@@ -111,7 +139,9 @@ class SearchService:
                 limit=limit + len(exclude),
                 product=product,
                 correct=False,
+                synonyms=synonyms,
             ),
+            synonyms,
         )
         return [hit for hit in result.hits if hit.id not in exclude][:limit]
 

@@ -10,7 +10,7 @@ from kb_service.catalogue.service import list_products
 from kb_service.search.service import SearchResult
 from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
-from portal.templating import render
+from portal.templating import language_of, render
 
 router = APIRouter()
 PER_PAGE = 10
@@ -40,17 +40,28 @@ def search(
     product: Annotated[str | None, Query(max_length=64)] = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
     language: Literal["ru", "en"] | None = None,
+    exact: bool = False,
 ):
     filters = {"product": product, "category": category, "language": language}
-    results = results_page(page, q, filters, page_number)
+    results = results_page(page, q, filters, page_number, exact=exact)
     return render(page.request, "search/results.html", **vars(results), pages=results.pages)
 
 
-def results_page(page: Page, q: str, filters: dict, page_number: int) -> ResultsPage:
+def results_page(
+    page: Page, q: str, filters: dict, page_number: int, exact: bool = False
+) -> ResultsPage:
     """One page of results with what the template needs to label them."""
     offset = (page_number - 1) * PER_PAGE
     result, event_id = page.search.search(
-        page.db, page.viewer, q, limit=PER_PAGE, offset=offset, visit_id=page.visit_id, **filters
+        page.db,
+        page.viewer,
+        q,
+        limit=PER_PAGE,
+        offset=offset,
+        visit_id=page.visit_id,
+        interface_language=language_of(page.request),
+        exact=exact,
+        **filters,
     )
     ids = [hit.id for hit in result.hits]
     return ResultsPage(

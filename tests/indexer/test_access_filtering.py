@@ -49,6 +49,7 @@ def shared_words_index(index: SearchIndex) -> SearchIndex:
 
 def _everything_shown(result) -> str:
     parts = [str(result.total), repr(result.facets), result.did_you_mean or ""]
+    parts.append(result.searched_query or "")
     for hit in result.hits:
         parts += [hit.id, hit.title, hit.snippet.text, repr(hit.products), hit.category or ""]
     return " ".join(parts).lower()
@@ -98,11 +99,40 @@ def test_correction_living_only_in_internal_article_is_not_offered(
 ) -> None:
     staff = search(shared_words_index, "zebrafx", groups=None)
     anonymous = search(shared_words_index, "zebrafx", groups=ANONYMOUS)
-    assert staff.did_you_mean == "zebrafix"  # the correction exists...
-    assert anonymous.did_you_mean is None  # ...but not for someone who cannot see it
+    # The correction exists, and finding nothing else, it is searched at once...
+    assert (staff.searched_query, [h.id for h in staff.hits]) == ("zebrafix", ["int"])
+    # ...but not for someone who cannot see it: neither searched, nor offered, nor fuzzy-matched.
+    assert _corrections(anonymous) == (None, None, 0)
     client = search(shared_words_index, "acmedrivr", groups=ANONYMOUS)
-    assert client.did_you_mean is None
-    assert search(shared_words_index, "acmedrivr", groups=ACME_CLIENT).did_you_mean == "acmedriver"
+    assert _corrections(client) == (None, None, 0)
+    assert (
+        search(shared_words_index, "acmedrivr", groups=ACME_CLIENT).searched_query == "acmedriver"
+    )
+
+
+def _corrections(result) -> tuple:
+    return result.did_you_mean, result.searched_query, result.total
+
+
+def test_fuzzy_and_typeahead_corrections_stay_within_what_the_viewer_sees(
+    shared_words_index: SearchIndex,
+) -> None:
+    """A typo next to a known word keeps the query (fuzzy matching) and a typo alone in
+    type-ahead completes a corrected word: neither may reach an internal article's words."""
+    mixed = search(shared_words_index, "настройка zebrafx", groups=ANONYMOUS)
+    assert [h.id for h in mixed.hits] == ["pub"]
+    assert "zebrafix" not in _everything_shown(mixed)
+    assert "зебрафикс" not in _everything_shown(
+        search(shared_words_index, "настройка зебрафик", groups=ANONYMOUS)
+    )
+    assert suggest(shared_words_index, "зебрафик", groups=ANONYMOUS) == []
+    assert suggest(shared_words_index, "зебрафикс", groups=ANONYMOUS) == []
+    staff = [h.id for h in suggest(shared_words_index, "зебрафик", groups=None)]
+    assert staff == ["int"]  # the correction exists for a viewer who may see it
+    # The other keyboard layout: "zebrafix" typed as Russian letters, for nobody but staff.
+    layout = search(shared_words_index, "яуикфашч", groups=ANONYMOUS)
+    assert _corrections(layout) == (None, None, 0)
+    assert search(shared_words_index, "яуикфашч", groups=None).searched_query == "zebrafix"
 
 
 def test_client_cannot_see_internal_article_in_suggestions(shared_words_index: SearchIndex) -> None:

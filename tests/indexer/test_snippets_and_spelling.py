@@ -82,10 +82,33 @@ def test_suggestions_have_empty_snippets(help_index: SearchIndex) -> None:
         ("printer settigns", "printer settings"),
     ],
 )
-def test_misspelt_query_gets_did_you_mean(
+def test_misspelt_query_finding_little_is_corrected_at_once(
     help_index: SearchIndex, typed: str, corrected: str
 ) -> None:
-    assert search(help_index, typed, groups=frozenset({"public"})).did_you_mean == corrected
+    result = search(help_index, typed, groups=frozenset({"public"}))
+    assert (result.searched_query, result.did_you_mean, result.corrected) == (corrected, None, True)
+    assert result.query == typed
+
+
+def test_misspelt_word_beside_words_that_find_plenty_is_offered_and_matched_fuzzily(
+    help_index: SearchIndex,
+) -> None:
+    more = [make_doc(f"p{n}", f"Printer tray {n}", "Load paper.", language="en") for n in range(3)]
+    help_index.apply(more, position=2)
+    help_index.refresh()
+    exact = search(help_index, "printer", groups=None)
+    assert exact.total >= 3, "the known word must find plenty for this test to mean anything"
+    result = search(help_index, "printer settigns", groups=None)
+    assert (result.did_you_mean, result.corrected) == ("printer settings", False)
+    ranked = [hit.id for hit in result.hits]
+    # Above the other titles with "printer" alone: the fuzzy spelling counts, below "printer"
+    # itself twice (title and body).
+    assert ranked[:2] == ["printer", "settings"] and set(ranked[2:]) == {"p0", "p1", "p2"}
+
+
+def test_exact_search_takes_what_was_typed(help_index: SearchIndex) -> None:
+    result = search(help_index, "пректор", groups=None, correct=False)
+    assert (result.total, result.searched_query, result.did_you_mean) == (0, None, None)
 
 
 def test_correctly_spelt_query_gets_no_did_you_mean(help_index: SearchIndex) -> None:

@@ -30,12 +30,21 @@ def test_type_ahead_completes_visible_titles(portal):
     assert "Сервисное меню" not in response.text
 
 
-def test_a_misspelt_query_offers_did_you_mean(portal):
+def test_a_misspelt_query_finding_nothing_shows_the_corrected_results(portal):
     response = portal.get("/search", params={"q": "принтр"})
-    assert response.context["result"].did_you_mean == "принтер"
+    result = response.context["result"]
+    assert (result.searched_query, result.corrected, result.did_you_mean) == ("принтер", True, None)
+    assert result.total > 0
+    assert 'id="showing-results-for"' in response.text
+    assert "/search?q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D1%80&amp;exact=1" in response.text
+    exact = portal.get("/search", params={"q": "принтр", "exact": "1"}).context["result"]
+    assert (exact.total, exact.corrected) == (0, False)
+
+
+def test_a_misspelt_word_beside_words_that_find_plenty_offers_did_you_mean(portal):
+    response = portal.get("/search", params={"q": "принтр печать"})
+    assert response.context["result"].did_you_mean == "принтер печать"
     assert 'id="did-you-mean"' in response.text
-    corrected = portal.get("/search", params={"q": "принтер"}).context["result"]
-    assert corrected.total > 0
 
 
 def test_results_have_snippets_facets_and_record_the_visit(portal, sessions):
