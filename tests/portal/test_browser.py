@@ -68,7 +68,7 @@ def test_a_client_searches_reads_votes_is_deflected_then_asks_and_sees_the_ticke
     expect = sync_api.expect
     page, sessions = person, server[1]
     page.goto("/")
-    page.get_by_role("searchbox").fill("принтр очредь")
+    page.get_by_role("combobox").fill("принтр очредь")
     page.keyboard.press("Enter")
     did_you_mean = page.locator("#did-you-mean")
     expect(did_you_mean).to_be_visible()
@@ -138,7 +138,7 @@ def test_search_and_reading_work_without_javascript(browser, server):
     context = browser.new_context(locale="en-GB", base_url=server[0], java_script_enabled=False)
     page = context.new_page()
     page.goto("/")
-    page.get_by_role("searchbox").fill("projector HDMI")
+    page.get_by_role("combobox").fill("projector HDMI")
     page.get_by_role("button", name="Search").click()
     page.locator(".result a").first.click()
     sync_api.expect(page.locator(".article-body")).to_be_visible()
