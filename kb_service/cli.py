@@ -377,10 +377,6 @@ def token_create(
     out.print(token, highlight=False)
 
 
-if __name__ == "__main__":
-    main()
-
-
 @app.command()
 def rerender() -> None:
     """Render every current article body again, after an upgrade changed the renderer."""
@@ -391,3 +387,7 @@ def rerender() -> None:
         task = progress.add_task("Rendering articles", total=None)
         changed = rerender_bodies(session, progress=lambda n: progress.advance(task, n))
     out.print(f"rerendered {changed} article bodies whose HTML had changed")
+
+
+if __name__ == "__main__":
+    main()
