@@ -198,3 +198,15 @@ def test_the_split_ask_form_still_sends_product_and_description(tab, server):
         ticket = s.scalar(select(Ticket).where(Ticket.requester_email == "phone-user@example.test"))
         assert ticket is not None and ticket.subject == "Сканер не сканирует с телефона"
         assert ticket.product_id is not None  # a field outside the <form> element
+
+
+def test_without_javascript_the_box_is_a_plain_search_form(browser, server):
+    context = browser.new_context(locale="ru-RU", base_url=server[0], java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/")
+    assert page.get_by_role("combobox").count() == 0  # no popup to promise
+    page.get_by_role("searchbox").fill("принтер")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=*")
+    assert page.locator(".result").count() > 0
+    context.close()

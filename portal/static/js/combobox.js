@@ -11,10 +11,15 @@
   "use strict";
 
   function setUp(input) {
-    var list = document.getElementById(input.getAttribute("aria-controls"));
+    var list = document.getElementById(input.getAttribute("data-combobox"));
     var status = document.getElementById("typeahead-status");
     if (!list) return;
     var active = -1;
+    // Set here, not in the markup: without this script there is no popup to announce.
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
 
     function options() {
       return Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
@@ -113,7 +118,7 @@
   }
 
   function start() {
-    var boxes = document.querySelectorAll("input[role=combobox][aria-controls]");
+    var boxes = document.querySelectorAll("input[data-combobox]");
     Array.prototype.forEach.call(boxes, setUp);
   }
 
