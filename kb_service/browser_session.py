@@ -44,12 +44,14 @@ def sign_in(request: Request, token: str, name: str, is_staff: bool) -> None:
     rotate(request)
 
 
-# The browser's, not the person's: they outlive signing out.
-KEPT_ON_SIGN_OUT = (LOCALE, VISIT)
+# The browser's, not the person's: it outlives signing out. The language does not: signing in
+# sets the person's own, and on a shared computer it would greet the next person in it; after
+# signing out the browser's Accept-Language decides again.
+KEPT_ON_SIGN_OUT = (VISIT,)
 
 
 def sign_out(request: Request) -> None:
-    """Forget the signed-in session in this cookie; the language and the visit stay."""
+    """Forget the signed-in session and its language in this cookie; the visit stays."""
     kept = {key: request.session[key] for key in KEPT_ON_SIGN_OUT if key in request.session}
     request.session.clear()
     request.session.update(kept)

@@ -450,5 +450,17 @@ def token_create(
     out.print(token, highlight=False)
 
 
+@app.command()
+def rerender() -> None:
+    """Render every current article body again, after an upgrade changed the renderer."""
+    from kb_service.articles.rerendering import rerender_bodies
+
+    sessions = _database(Settings())
+    with _progress() as progress, session_scope(sessions) as session:
+        task = progress.add_task("Rendering articles", total=None)
+        changed = rerender_bodies(session, progress=lambda n: progress.advance(task, n))
+    out.print(f"rerendered {changed} article bodies whose HTML had changed")
+
+
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@ categories ("one", "few", "many", "other") to patterns.
 """
 
 import json
+import re
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,14 @@ from babel.dates import format_date, format_datetime, format_time
 LANGUAGES = ("ru", "en")
 DEFAULT = "ru"
 LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+# A name given in both languages at once, "Устранение неполадок / Troubleshooting": the
+# demo's categories, and what an importer of a bilingual catalogue tends to write, since an
+# article category has one name. The part in the viewer's language is shown.
+_BILINGUAL_SEPARATOR = " / "
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 @cache
@@ -38,6 +47,19 @@ def negotiate(accept_language: str | None) -> str:
         if language in LANGUAGES and quality > 0:
             choices.append((-quality, position, language))
     return min(choices)[2] if choices else DEFAULT
+
+
+def name_in(name: str, language: str) -> str:
+    """The part of a "Русское / English" name (either order) for `language`; any other name
+    as it is."""
+    parts = [part.strip() for part in name.split(_BILINGUAL_SEPARATOR)]
+    if len(parts) != 2:
+        return name
+    russian = [part for part in parts if _CYRILLIC.search(part)]
+    english = [part for part in parts if _LATIN.search(part) and not _CYRILLIC.search(part)]
+    if len(russian) != 1 or len(english) != 1:
+        return name
+    return russian[0] if language == "ru" else english[0]
 
 
 class Translator:

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from kb_service.browser_session import IS_STAFF, LOCALE, SIGNED_IN, USER_NAME, csrf_token
 from portal.caching import StaticVersions
-from portal.i18n import LANGUAGES, Translator, negotiate
+from portal.i18n import LANGUAGES, Translator, name_in, negotiate
 from portal.links import url_for
 
 HERE = Path(__file__).parent
@@ -53,6 +53,7 @@ def _context(request: Request) -> dict:
 
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_context])
 templates.env.filters["article_html"] = article_html
+templates.env.filters["name_in"] = name_in
 templates.env.globals["url_for"] = url_for
 templates.env.globals["static_version"] = StaticVersions(HERE / "static")
 templates.env.trim_blocks = True

@@ -386,6 +386,7 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
     ],
     ("GET", "/"): [Probe("GET", "/", EVERYONE, portal=True)],
     ("GET", "/suggest"): [Probe("GET", "/suggest?q=pri", EVERYONE, portal=True)],
+    ("GET", "/favicon.ico"): [Probe("GET", "/favicon.ico", EVERYONE, portal=True)],
     ("GET", "/search"): [Probe("GET", "/search?q=printer", EVERYONE, portal=True)],
     ("GET", "/articles/{article_id}"): [
         Probe("GET", "/articles/pub", EVERYONE, portal=True),

@@ -67,6 +67,8 @@ def mine(
         return MiningReport(skipped=True)
     ids = np.array(candidates(session), dtype=np.int64)
     report = MiningReport(candidates=len(ids))
+    if len(ids) == 0:
+        return report  # a new desk: nothing solved yet
     membership, touched = _forget_covered(session, ids)
     cached = None if full else Space.load(cache)
     if cached is not None:
@@ -78,7 +80,10 @@ def mine(
     if cached is None:
         report.full, report.new = True, len(ids)
         step("vectors")
-        space, vectors = Space.fit(_texts(session, ids))
+        try:
+            space, vectors = Space.fit(_texts(session, ids))
+        except ValueError:  # not one word to group by (only stop words, numbers, signatures)
+            return report
         step("groups")
         changed = _regroup(session, ids, clustering.cluster(vectors), membership, report)
     else:

@@ -65,7 +65,8 @@ class Tag(Base):
 
 
 class ArticleBody(Base):
-    """The text of an article at one or more of its versions; never changed once written.
+    """The text of an article at one or more of its versions; never changed once written
+    (but for its HTML, which `spravka rerender` may render again from the same Markdown).
 
     Kept out of the article row so that rows an import switches are small: on SQLite an
     UPDATE rewrites the whole row, and rewriting 20,000 rows with their bodies in place held

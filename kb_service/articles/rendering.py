@@ -18,6 +18,9 @@ _TAGS = set(
 _ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
+    # The author's numbering: a list that goes on after a code block starts at its own
+    # number (sane_lists writes start="4"); without it the steps restart at 1.
+    "ol": {"start"},
     "td": {"align", "colspan", "rowspan"},
     "th": {"align", "colspan", "rowspan"},
     "code": {"class"},

@@ -1,8 +1,10 @@
-"""The home page and type-ahead."""
+"""The home page, its type-ahead and the site's icon."""
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
 
 from kb_service.articles.service import recent_articles
 from kb_service.catalogue.service import families
@@ -12,6 +14,7 @@ from portal.deps import PageDep
 from portal.templating import render
 
 router = APIRouter()
+FAVICON = Path(__file__).parents[1] / "static" / "favicon.ico"
 
 
 @router.get("/", name="portal.home")
@@ -29,3 +32,10 @@ def home(page: PageDep):
 def typeahead(page: PageDep, q: Annotated[str, Query(max_length=200)] = ""):
     hits = page.search.suggest(page.viewer, q, limit=6)
     return render(page.request, "home/_typeahead.html", hits=hits, q=q)
+
+
+@router.get("/favicon.ico", name="portal.favicon")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links to: an icon, not a 404 a day."""
+    cache = {"Cache-Control": "public, max-age=86400"}
+    return FileResponse(FAVICON, media_type="image/x-icon", headers=cache)

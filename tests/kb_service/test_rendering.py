@@ -75,3 +75,10 @@ def test_threads_rendering_at_once_get_the_same_html_as_one_at_a_time():
     with ThreadPoolExecutor(max_workers=8) as pool:
         rendered = list(pool.map(render_markdown, STATEFUL * 50))
     assert rendered == expected
+
+
+def test_a_list_that_goes_on_after_a_code_block_keeps_the_authors_numbers():
+    steps = "1. Откройте очередь\n2. Отмените\n\n```\nnet stop spooler\n```\n\n3. Включите"
+    html = render_markdown(steps)
+    assert '<ol start="3">' in html
+    assert html.count("<ol") == 2 and html.index("<pre>") < html.index('<ol start="3">')

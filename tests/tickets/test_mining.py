@@ -229,3 +229,10 @@ def test_a_proposed_draft_holds_no_personal_data_of_its_tickets(session, setting
     for personal in ("345-67-89", "ivanova@alfa.example", "10.1.2.3"):
         assert personal not in draft
     assert "[телефон]" in draft and "[e-mail]" in draft
+
+
+def test_a_desk_with_nothing_to_mine_yet_mines_nothing_quietly(session, settings):
+    assert mine(session, cache_path(settings)).topics == 0
+    _import(session, [{"id": "x-1", "subject": "?", "body": "...", "resolution": "ok",
+                       "status": "closed"}])  # fmt: skip
+    assert mine(session, cache_path(settings)).topics == 0
