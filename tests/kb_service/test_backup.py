@@ -11,17 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from indexer.index import SearchIndex
+from kb_service.access import Viewer
 from kb_service.accounts import service as accounts
-from kb_service.accounts.models import User
-from kb_service.articles.models import Article
-from kb_service.audit.models import AuditEntry
 from kb_service.cli import app as cli
 from kb_service.db import Base, make_engine, make_sessionmaker
 from kb_service.demo import load_demo
+from kb_service.search.feed import rebuild
+from kb_service.search.service import SearchService
 from kb_service.storage import AttachmentStore
 from tickets.demo import load_desk_demo
 from tickets.models import Ticket, TicketAttachment
 
+STAFF = Viewer(kind="staff", user_id=None, roles=frozenset({"admin"}), groups=None)
 PG = os.environ.get("SPRAVKA_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
@@ -40,31 +42,79 @@ def source(settings, sessions, database_url, tmp_path):
             "SPRAVKA_ATTACHMENTS_DIR": str(store.root), "SPRAVKA_SECRET_KEY": "k" * 40}  # fmt: skip
 
 
-@pytest.fixture
-def other_engine(database_url, tmp_path):
-    """An empty database of the other engine than this run's (PostgreSQL <-> SQLite)."""
-    if database_url.startswith("sqlite"):
-        server = make_url(os.environ.get("SPRAVKA_TEST_DATABASE_URL") or f"{PG}/postgres")
-        name = f"spravka_restore_{uuid.uuid4().hex[:8]}"
-        admin = server.set(drivername="postgresql", database="postgres")
-        try:
-            import psycopg
+def _postgres_database(tmp_path):
+    """A fresh PostgreSQL database beside this run's (or on the local server), dropped after."""
+    import psycopg
 
-            with psycopg.connect(admin.render_as_string(hide_password=False),
-                                 autocommit=True, connect_timeout=3) as c:  # fmt: skip
-                c.execute(f'CREATE DATABASE "{name}"')
-        except Exception as exc:  # noqa: BLE001
-            pytest.skip(f"no PostgreSQL to restore into: {exc}")
-        url = server.set(database=name).render_as_string(hide_password=False)
-        yield url
+    server = make_url(os.environ.get("SPRAVKA_TEST_DATABASE_URL") or f"{PG}/postgres")
+    name = f"spravka_restore_{uuid.uuid4().hex[:8]}"
+    admin = server.set(drivername="postgresql", database="postgres")
+    try:
+        with psycopg.connect(admin.render_as_string(hide_password=False),
+                             autocommit=True, connect_timeout=3) as c:  # fmt: skip
+            c.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # noqa: BLE001
+        pytest.skip(f"no PostgreSQL to restore into: {exc}")
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
         with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["same engine", "other engine"])
+def target_url(request, database_url, tmp_path):
+    """An empty database of this run's engine, or of the other (PostgreSQL <-> SQLite)."""
+    on_sqlite = database_url.startswith("sqlite")
+    if on_sqlite == (request.param == "same engine"):
+        yield f"sqlite:///{tmp_path / 'restored.db'}"
+    else:
+        yield from _postgres_database(tmp_path)
+
+
+@pytest.fixture
+def other_engine(database_url, tmp_path):
+    if database_url.startswith("sqlite"):
+        yield from _postgres_database(tmp_path)
     else:
         yield f"sqlite:///{tmp_path / 'restored.db'}"
 
 
 def _run(env: dict, *args: str):
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def _rows(url: str) -> dict[str, list[dict]]:
+    """Every row of every table, in primary-key order, as the models read them."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as c:
+            return {
+                t.name: [
+                    dict(row)
+                    for row in c.execute(select(t).order_by(*t.primary_key.columns)).mappings()
+                ]
+                for t in Base.metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()
+
+
+def _found(url: str, index_dir: Path, queries: list[str]) -> list[list[str]]:
+    """What a staff search finds for each query in the index of that database."""
+    engine = make_engine(url)
+    index = SearchIndex(index_dir)
+    try:
+        service = SearchService(index)
+        with make_sessionmaker(engine)() as session:
+            return [[h.id for h in service.search(session, STAFF, q)[0].hits] for q in queries]
+    finally:
+        index.close()
+        engine.dispose()
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -79,9 +129,10 @@ def _counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def test_an_archive_restores_into_an_empty_database_of_the_other_engine(
-    source, other_engine, database_url, tmp_path
-):
+QUERIES = ["принтер печать", "VPN", "лицензия", "toner", "сканер"]
+
+
+def test_an_archive_restores_every_row_byte_and_answer(source, target_url, database_url, tmp_path):
     archive = tmp_path / "spravka.tar.gz"
     created = _run(source, "backup", "create", str(archive))
     assert created.exit_code == 0, created.output
@@ -90,56 +141,60 @@ def test_an_archive_restores_into_an_empty_database_of_the_other_engine(
     assert "manifest.json" in names and "tables/ticket.jsonl" in names
     assert sum(n.startswith("attachments/") for n in names) == 1
 
-    target = {**source, "SPRAVKA_DATABASE_URL": other_engine,
+    target = {**source, "SPRAVKA_DATABASE_URL": target_url,
               "SPRAVKA_DATA_DIR": str(tmp_path / "restored-data"),
               "SPRAVKA_ATTACHMENTS_DIR": str(tmp_path / "restored-attachments")}  # fmt: skip
     restored = _run(target, "backup", "restore", str(archive))
     assert restored.exit_code == 0, restored.output
-    assert _counts(other_engine) == _counts(database_url)
 
-    engine = make_engine(other_engine)
-    try:
-        with engine.connect() as c:
-            assert c.scalar(select(func.count()).select_from(Article)) > 10
-            hashes = dict(c.execute(select(User.email, User.password_hash)).all())
-            key = c.scalar(
-                select(TicketAttachment.sha256).where(TicketAttachment.sha256.is_not(None))
-            )
-        source_engine = make_engine(database_url)
-        with source_engine.connect() as c:
-            assert hashes == dict(c.execute(select(User.email, User.password_hash)).all())
-        source_engine.dispose()
-    finally:
-        engine.dispose()
-    assert AttachmentStore(tmp_path / "restored-attachments").read(key).startswith(b"%PDF")
-    # The indexes were rebuilt: the restored node finds the demo's articles.
-    assert (tmp_path / "restored-data" / "index").is_dir()
+    # Every row of every table, value for value, whatever the engines.
+    # The audit log differs by one line each: the source's "backup created", written after
+    # its snapshot, and the target's "backup restored".
+    before, after = _rows(database_url), _rows(target_url)
+    audit_before, audit_after = before.pop("audit_entry"), after.pop("audit_entry")
+    assert [a["action"] for a in (audit_before[-1], audit_after[-1])] == [
+        "backup.created",
+        "backup.restored",
+    ]
+    assert audit_after[:-1] == audit_before[:-1]
+    assert after == before
+    # Every attachment byte.
+    source_files = _files(Path(source["SPRAVKA_ATTACHMENTS_DIR"]))
+    assert _files(tmp_path / "restored-attachments") == source_files and source_files
+    # The index was rebuilt, and search answers as it did on the source.
+    source_index = tmp_path / "source-index"
+    build = SearchIndex(source_index)
+    rebuild(build, make_sessionmaker(make_engine(database_url)))
+    build.close()
+    answers = _found(target_url, tmp_path / "restored-data" / "index", QUERIES)
+    assert answers == _found(database_url, source_index, QUERIES)
+    assert all(answers[:3])
+
     # New rows continue after the restored ids (PostgreSQL's sequences were moved on).
-    engine = make_engine(other_engine)
+    engine = make_engine(target_url)
     try:
         with make_sessionmaker(engine).begin() as s:
             user = accounts.create_user(s, email="new@example.test", name="New", roles=["client"])
             s.flush()
-            assert user.id > max(hashes and [1])
+            assert user.id > max(row["id"] for row in before["user_account"])
     finally:
         engine.dispose()
 
 
-def test_backups_made_and_restored_are_audited(source, other_engine, database_url, tmp_path):
-    archive = tmp_path / "audited.tar.gz"
+def test_a_truncated_archive_is_refused_and_changes_nothing(source, other_engine, tmp_path):
+    archive = tmp_path / "spravka.tar.gz"
     assert _run(source, "backup", "create", str(archive)).exit_code == 0
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size * 2 // 3])
     target = {**source, "SPRAVKA_DATABASE_URL": other_engine,
               "SPRAVKA_DATA_DIR": str(tmp_path / "restored-data"),
               "SPRAVKA_ATTACHMENTS_DIR": str(tmp_path / "restored-attachments")}  # fmt: skip
-    assert _run(target, "backup", "restore", str(archive)).exit_code == 0
-    for url, action in ((database_url, "backup.created"), (other_engine, "backup.restored")):
-        engine = make_engine(url)
-        try:
-            with engine.connect() as c:
-                last = c.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-        finally:
-            engine.dispose()
-        assert (last.action, last.actor_label, last.target_id) == (action, "cli", archive.name)
+    result = _run(target, "backup", "restore", str(truncated))
+    assert result.exit_code == 2 and "error:" in result.output
+    counts = _counts(other_engine)
+    assert counts["article"] == counts["ticket"] == counts["user_account"] == 0
+    restored = tmp_path / "restored-attachments"
+    assert not restored.exists() or not any(p.is_file() for p in restored.rglob("*"))
 
 
 def test_a_damaged_archive_is_refused_and_changes_nothing(source, other_engine, tmp_path):
