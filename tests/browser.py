@@ -53,3 +53,31 @@ def chromium(sync_api) -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def english_tabs(browser, base_url: str, timeout_ms: int = 10_000) -> Iterator[Callable]:
+    """`open_as(email, password)`: a page in a fresh English context, signed in as that staff
+    member (landing on the console), or anonymous without an e-mail; all closed afterwards."""
+    import re
+
+    contexts = []
+
+    def open_as(email: str | None = None, password: str = ""):
+        context = browser.new_context(locale="en-US", base_url=base_url, viewport=DESKTOP)
+        context.set_default_timeout(timeout_ms)
+        contexts.append(context)
+        page = context.new_page()
+        if email:
+            page.goto("/login")
+            page.fill("#login-email", email)
+            page.fill("#login-password", password)
+            page.locator("form.form button[type=submit]").click()
+            page.wait_for_url(re.compile(r"/console$"))
+        return page
+
+    try:
+        yield open_as
+    finally:
+        for context in contexts:
+            context.close()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser import DESKTOP, MARKS, chromium, demo_server
+from tests.browser import MARKS, chromium, demo_server, english_tabs
 from tests.builders import make_user
 
 pytestmark = MARKS
@@ -40,24 +40,8 @@ def browser():
 
 @pytest.fixture
 def tab(browser, server):
-    contexts = []
-
-    def open_as(email: str | None = None, password: str = ""):
-        context = browser.new_context(locale="en-US", base_url=server[0], viewport=DESKTOP)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        if email:
-            page.goto("/login")
-            page.fill("#login-email", email)
-            page.fill("#login-password", password)
-            page.locator("form.form button[type=submit]").click()
-            page.wait_for_url(re.compile(r"/console$"))
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    with english_tabs(browser, server[0]) as open_as:
+        yield open_as
 
 
 def test_a_draft_goes_through_review_to_the_readers(tab):

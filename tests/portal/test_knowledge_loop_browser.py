@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from kb_service.db import utcnow
-from tests.browser import DESKTOP, MARKS, chromium, demo_server
+from tests.browser import MARKS, chromium, demo_server, english_tabs
 from tests.builders import make_user
 from tickets.importing import TICKETS, TicketImport
 from tickets.mining import mine
@@ -64,24 +64,8 @@ def browser():
 
 @pytest.fixture
 def tab(browser, server):
-    contexts = []
-
-    def open_as(email: str | None = None, password: str = ""):
-        context = browser.new_context(locale="en-US", base_url=server[0], viewport=DESKTOP)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        if email:
-            page.goto("/login")
-            page.fill("#login-email", email)
-            page.fill("#login-password", password)
-            page.locator("form.form button[type=submit]").click()
-            page.wait_for_url(re.compile(r"/console$"))
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    with english_tabs(browser, server[0], timeout_ms=15_000) as open_as:
+        yield open_as
 
 
 def _link_rate(page) -> tuple[int, int]:
