@@ -188,7 +188,7 @@ def group_by_topic(session: Session, rows: list[SearchBeforeTicket]) -> list[Top
             .join(MinedTopic, MinedTopic.id == MinedTicket.topic_id)
             .where(MinedTicket.ticket_id.in_(chunk))
         )
-        topic_of |= dict(session.execute(query).tuples().all())
+        topic_of |= dict(session.execute(query).all())
     found: dict[int, list[SearchBeforeTicket]] = defaultdict(list)
     for row in rows:
         if row.ticket_id in topic_of:
