@@ -4,7 +4,7 @@ note) as the editors' feedback queue reads them, until an editor marks one handl
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from kb_service.access import Viewer, article_filter
@@ -30,18 +30,31 @@ def flags(session: Session, viewer: Viewer, *, handled: bool, limit: int = 100) 
     """Flags on articles the viewer may see, newest first: open ones, or handled ones."""
     require_curator(viewer)
     engineer, handler = aliased(User), aliased(User)
-    state = TicketArticle.handled_at.isnot(None) if handled else TicketArticle.handled_at.is_(None)
     query = (
-        select(TicketArticle, Ticket.number, Article.title, engineer.name, handler.name)
+        _queued(viewer, handled)
+        .add_columns(Ticket.number, Article.title, engineer.name, handler.name)
         .join(Ticket, Ticket.id == TicketArticle.ticket_id)
-        .join(Article, Article.id == TicketArticle.article_id)
         .outerjoin(engineer, engineer.id == TicketArticle.by_id)
         .outerjoin(handler, handler.id == TicketArticle.handled_by_id)
-        .where(TicketArticle.relation == FLAGGED, article_filter(viewer), state)
-        .order_by(TicketArticle.created_at.desc())
+        .order_by(TicketArticle.created_at.desc(), TicketArticle.ticket_id.desc())
         .limit(limit)
     )
     return [Flag(*row) for row in session.execute(query)]
+
+
+def count_flags(session: Session, viewer: Viewer, *, handled: bool) -> int:
+    """How many flags `flags` would list without a limit."""
+    require_curator(viewer)
+    return session.scalar(select(func.count()).select_from(_queued(viewer, handled).subquery()))
+
+
+def _queued(viewer: Viewer, handled: bool):
+    state = TicketArticle.handled_at.isnot(None) if handled else TicketArticle.handled_at.is_(None)
+    return (
+        select(TicketArticle)
+        .join(Article, Article.id == TicketArticle.article_id)
+        .where(TicketArticle.relation == FLAGGED, article_filter(viewer), state)
+    )
 
 
 def mark_flag_handled(

@@ -7,7 +7,7 @@ in one queue. Only curators work it, and only on articles they may see.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from kb_service.access import CURATOR_ROLES, Viewer, article_filter
@@ -35,24 +35,37 @@ def votes(session: Session, viewer: Viewer, *, handled: bool, limit: int = 100) 
     """Unhelpful votes with a comment, newest first: open ones, or those already handled."""
     require_curator(viewer)
     reader, handler = aliased(User), aliased(User)
+    query = (
+        _queued(viewer, handled)
+        .add_columns(Article.id, Article.title, reader.name, handler.name)
+        .outerjoin(reader, reader.id == ArticleFeedback.user_id)
+        .outerjoin(handler, handler.id == ArticleFeedback.handled_by_id)
+        .order_by(ArticleFeedback.created_at.desc(), ArticleFeedback.id.desc())
+        .limit(limit)
+    )
+    return [Vote(*row) for row in session.execute(query)]
+
+
+def count_votes(session: Session, viewer: Viewer, *, handled: bool) -> int:
+    """How many votes `votes` would list without a limit."""
+    require_curator(viewer)
+    return session.scalar(select(func.count()).select_from(_queued(viewer, handled).subquery()))
+
+
+def _queued(viewer: Viewer, handled: bool):
     state = (
         ArticleFeedback.handled_at.isnot(None) if handled else ArticleFeedback.handled_at.is_(None)
     )
-    query = (
-        select(ArticleFeedback, Article.id, Article.title, reader.name, handler.name)
+    return (
+        select(ArticleFeedback)
         .join(Article, Article.id == ArticleFeedback.article_id)
-        .outerjoin(reader, reader.id == ArticleFeedback.user_id)
-        .outerjoin(handler, handler.id == ArticleFeedback.handled_by_id)
         .where(
             article_filter(viewer),
             ArticleFeedback.helpful.is_(False),
             ArticleFeedback.comment != "",
             state,
         )
-        .order_by(ArticleFeedback.created_at.desc(), ArticleFeedback.id.desc())
-        .limit(limit)
     )
-    return [Vote(*row) for row in session.execute(query)]
 
 
 def mark_vote_handled(session: Session, viewer: Viewer, vote_id: int, now: datetime) -> None:

@@ -3,6 +3,7 @@ preview, files and their visibility, versions, translations offered to readers, 
 the feedback queue."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -187,6 +188,31 @@ def test_the_feedback_queue_holds_readers_words_and_engineers_flags(editor, port
     assert editor.get("/console/feedback").context["items"] == []
     handled = editor.get("/console/feedback", params={"handled": 1})
     assert len(handled.context["items"]) == 2 and "Elena Editor" in handled.text
+
+
+def test_a_long_queue_is_paged_newest_first_with_nothing_lost(editor, sessions):
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with sessions.begin() as s:
+        engineer = make_user(s, ["engineer"], name="Egor Flagger")
+        for n in range(70):  # a vote and a flag in turn, a minute apart
+            at = start + timedelta(minutes=n)
+            if n % 2:
+                ticket = make_ticket(s, email=f"c{n}@example.test")
+                s.add(TicketArticle(ticket_id=ticket.id, article_id="kb-0004",
+                                    relation="flagged", by_id=engineer.id, note=f"item {n}",
+                                    created_at=at))  # fmt: skip
+            else:
+                s.add(ArticleFeedback(article_id="kb-0003", visit_id=f"v{n}",
+                                      viewer_kind="anonymous", helpful=False,
+                                      comment=f"item {n}", created_at=at))  # fmt: skip
+    first = editor.get("/console/feedback")
+    second = editor.get("/console/feedback", params={"page": 2})
+    assert first.context["total"] == 70 and first.context["pages"] == 2
+    assert "70 items" in first.text and 'rel="next"' in first.text
+    shown = [i.words for i in first.context["items"] + second.context["items"]]
+    assert shown == [f"item {n}" for n in reversed(range(70))]
+    beyond = editor.get("/console/feedback", params={"page": 99})
+    assert [i.words for i in beyond.context["items"]] == shown[50:]
 
 
 def test_a_helpful_vote_or_one_without_words_is_not_queued(editor, portal):

@@ -17,6 +17,7 @@ from tickets import flag_queue
 
 router = APIRouter()
 Id = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -37,27 +38,43 @@ class Item:
 
 
 @router.get("/console/feedback", name="portal.editor_feedback")
-def index(page: PageDep, handled: Annotated[bool, Query()] = False):
+def index(
+    page: PageDep,
+    handled: Annotated[bool, Query()] = False,
+    page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+):
     if page.viewer.user_id is None:
         return sign_in_first(page.request, "/console/feedback")
-    items = feedback_items(page, handled)
-    return render(page.request, "editor/feedback.html", items=items, handled=handled)
+    total = queue.count_votes(page.db, page.viewer, handled=handled) + flag_queue.count_flags(
+        page.db, page.viewer, handled=handled
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    page_number = min(page_number, pages)
+    items = feedback_items(page, handled, page_number)
+    return render(
+        page.request, "editor/feedback.html", items=items, handled=handled, total=total,
+        page_number=page_number, pages=pages,
+    )  # fmt: skip
 
 
-def feedback_items(page: Page, handled: bool) -> list[Item]:
-    """Votes and flags together, newest first."""
+def feedback_items(page: Page, handled: bool, page_number: int = 1) -> list[Item]:
+    """One page of votes and flags together, newest first. Each source gives its newest up to
+    the end of the page, so the merge is exact; a queue is worked from its head, so the later
+    pages that read more are the rare ones."""
+    upto = page_number * PAGE_SIZE
     votes = [
         Item("vote", v.feedback.created_at, v.article_id, v.article_title, v.feedback.comment,
              v.reader, v.feedback.handled_at, v.handled_by, vote_id=v.feedback.id)
-        for v in queue.votes(page.db, page.viewer, handled=handled)
+        for v in queue.votes(page.db, page.viewer, handled=handled, limit=upto)
     ]  # fmt: skip
     flags = [
         Item("flag", f.link.created_at, f.link.article_id, f.article_title, f.link.note,
              f.engineer, f.link.handled_at, f.handled_by, ticket_id=f.link.ticket_id,
              ticket_number=f.ticket_number)
-        for f in flag_queue.flags(page.db, page.viewer, handled=handled)
+        for f in flag_queue.flags(page.db, page.viewer, handled=handled, limit=upto)
     ]  # fmt: skip
-    return sorted(votes + flags, key=lambda item: item.at, reverse=True)
+    merged = sorted(votes + flags, key=lambda item: item.at, reverse=True)
+    return merged[upto - PAGE_SIZE : upto]
 
 
 @router.post("/console/feedback/votes/{vote_id}", name="portal.editor_vote_handled")
