@@ -400,6 +400,9 @@ def user_add(
     name: Annotated[str, typer.Option(help="Full name.")] = "",
     role: Annotated[list[str], typer.Option(help="Role; repeat for several.")] = ["client"],  # noqa: B006
     organisation: Annotated[str | None, typer.Option(help="Client organisation.")] = None,
+    language: Annotated[
+        str, typer.Option(help="Language of the portal and e-mails: ru or en.")
+    ] = "ru",
     password: Annotated[
         str | None, typer.Option(help="Password; asked for when omitted.", prompt=False)
     ] = None,
@@ -408,6 +411,8 @@ def user_add(
     from kb_service.accounts.service import create_user
     from kb_service.audit.service import CLI
 
+    if language not in ("ru", "en"):
+        _fail(f"unknown language {language!r}; choose ru or en")
     if password is None:
         if not sys.stdin.isatty():
             _fail("give --password, or run in a terminal to be asked for it")
@@ -422,6 +427,7 @@ def user_add(
                 password=password,
                 roles=role,
                 organisation=organisation,
+                locale=language,
                 actor=CLI,
             )
             out.print(f"added {user.email} ({', '.join(sorted(user.roles))})")

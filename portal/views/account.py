@@ -68,9 +68,19 @@ def logout(request: Request, db: SessionDep):
 
 
 @router.post("/language", name="portal.language")
-def language(request: Request, locale: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
+def language(
+    request: Request,
+    db: SessionDep,
+    locale: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+):
     if locale in LANGUAGES:
         request.session[LOCALE] = locale
+        # A signed-in person's choice is theirs: their next sign-in, anywhere, greets them in it.
+        token = signed_in_token(request)
+        user = user_for_session(db, token, utcnow()) if token is not None else None
+        if user is not None and user.locale != locale:
+            user.locale = locale
     return RedirectResponse(local_path(next), status_code=303)
 
 

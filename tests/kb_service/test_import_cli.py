@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from kb_service.accounts.models import User
 from kb_service.articles.models import Article, ArticleVersion
 from kb_service.catalogue.models import Product
 from kb_service.cli import app
@@ -158,6 +159,15 @@ def test_user_add_and_token_create(cli_env, session):
     assert runner.invoke(app, ["token", "create", "--user", "nobody@example.test"]).exit_code == 2
     short = runner.invoke(app, ["user", "add", "x@example.test", "--password", "short"])
     assert short.exit_code == 2
+
+
+def test_user_add_takes_the_persons_language(cli_env, session):
+    args = ["user", "add", "en@example.test", "--password", "long-enough-pass"]
+    assert runner.invoke(app, [*args, "--language", "en"]).exit_code == 0
+    assert session.scalar(select(User.locale).where(User.email == "en@example.test")) == "en"
+    wrong = runner.invoke(app, ["user", "add", "de@example.test", "--language", "de",
+                                "--password", "long-enough-pass"])  # fmt: skip
+    assert wrong.exit_code == 2 and "ru or en" in wrong.output
 
 
 def import_bytes(tmp_path, what, data: bytes):

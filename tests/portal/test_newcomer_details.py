@@ -43,6 +43,14 @@ def test_a_language_chosen_while_signed_in_is_forgotten_on_signing_out(portal):
     assert "spravka_session" in portal.cookies  # the visit goes on; only the language went
 
 
+def test_a_language_chosen_while_signed_in_greets_the_person_at_their_next_sign_in(app, portal):
+    login(portal, "client@demo.spravka", "demo-client-pass")
+    portal.post("/language", data={"locale": "en", "csrf_token": csrf_of(portal, "/")})
+    with TestClient(app, headers={"Accept-Language": "ru"}) as other_browser:
+        login(other_browser, "client@demo.spravka", "demo-client-pass")
+        assert _lang(other_browser.get("/")) == "en"
+
+
 def test_an_anonymous_choice_of_language_is_kept(portal):
     portal.post("/language", data={"locale": "en", "csrf_token": csrf_of(portal, "/")})
     assert _lang(portal.get("/")) == "en"
