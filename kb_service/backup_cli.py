@@ -12,15 +12,16 @@ backup_app = typer.Typer(help="Back up and restore the database and attachments.
 @backup_app.command("create")
 def create(file: Annotated[Path, typer.Argument(help="The archive to write (.tar.gz).")]) -> None:
     """Write the whole database and the attachments to FILE, while the service runs."""
-    from kb_service import backup, cli
+    from kb_service import backup, cli_support
     from kb_service.audit.service import BACKUP_CREATED
+    from kb_service.config import Settings
     from kb_service.db import Base
 
-    settings = cli.Settings()
-    sessions = cli._database(settings)  # also loads every package's models
+    settings = Settings()
+    sessions = cli_support.database(settings)  # also loads every package's models
     engine = sessions.kw["bind"]
     try:
-        with cli._progress() as progress:
+        with cli_support.progress() as progress:
             task = progress.add_task("Backing up", total=None)
             manifest = backup.create(
                 engine, Base.metadata, settings.attachments_path, file,
@@ -28,9 +29,9 @@ def create(file: Annotated[Path, typer.Argument(help="The archive to write (.tar
                 on_total=lambda t: progress.update(task, total=t),
             )  # fmt: skip
     except backup.Invalid as exc:
-        cli._fail(str(exc))
+        cli_support.fail(str(exc))
     _audit(sessions, BACKUP_CREATED, file, {"rows": manifest.rows})
-    cli.out.print(
+    cli_support.out.print(
         f"wrote {file}: {manifest.rows} rows of {len(manifest.tables)} tables and "
         f"{len(manifest.attachments)} attachment files"
     )
@@ -39,27 +40,28 @@ def create(file: Annotated[Path, typer.Argument(help="The archive to write (.tar
 @backup_app.command("restore")
 def restore(file: Annotated[Path, typer.Argument(help="An archive of `backup create`.")]) -> None:
     """Load FILE into an empty database (SQLite or PostgreSQL), then rebuild the indexes."""
-    from kb_service import backup, cli
+    from kb_service import backup, cli_support
     from kb_service.app import rebuild_indexes
     from kb_service.audit.service import BACKUP_RESTORED
+    from kb_service.config import Settings
     from kb_service.db import Base
 
-    settings = cli.Settings()
-    sessions = cli._database(settings)
+    settings = Settings()
+    sessions = cli_support.database(settings)
     engine = sessions.kw["bind"]
     try:
         manifest = backup.verify(file)
-        with cli._progress() as progress:
+        with cli_support.progress() as progress:
             task = progress.add_task("Restoring", total=manifest.rows)
             backup.restore(
                 engine, Base.metadata, settings.attachments_path, file,
                 progress=lambda n: progress.advance(task, n),
             )  # fmt: skip
     except backup.Invalid as exc:
-        cli._fail(str(exc))
+        cli_support.fail(str(exc))
     _audit(sessions, BACKUP_RESTORED, file, {"rows": manifest.rows})
     rebuild_indexes(settings, sessions)
-    cli.out.print(
+    cli_support.out.print(
         f"restored {manifest.rows} rows of {len(manifest.tables)} tables and "
         f"{len(manifest.attachments)} attachment files from {file}; indexes rebuilt"
     )

@@ -1,4 +1,5 @@
-"""The `spravka` command line: serve, import, reindex, worker, intake, users and tokens."""
+"""The `spravka` command line: serve, worker, reindex, rerender, imports and the catalogue;
+the rest come from their own packages (users and tokens, mining and intake, backup)."""
 
 import json
 import signal
@@ -8,20 +9,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from kb_service import logs
+from kb_service.accounts.cli import token_app, user_app
 from kb_service.backup_cli import backup_app
+from kb_service.cli_support import database as _database
+from kb_service.cli_support import err, out
+from kb_service.cli_support import fail as _fail
+from kb_service.cli_support import progress as _progress
 from kb_service.config import Settings
-from kb_service.db import make_engine, make_sessionmaker, session_scope
+from kb_service.db import session_scope
 from kb_service.errors import DomainError
+from tickets.cli import intake_app, mine
 
 app = typer.Typer(help="Spravka: a knowledge-base-centric help desk.", no_args_is_help=True)
 import_app = typer.Typer(help="Import JSON Lines files (idempotent by id).", no_args_is_help=True)
-user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
-token_app = typer.Typer(help="Manage API bearer tokens.", no_args_is_help=True)
-intake_app = typer.Typer(help="Feed messages to the service desk.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(catalogue_app, name="catalogue")
@@ -29,42 +31,11 @@ app.add_typer(intake_app, name="intake")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(backup_app, name="backup")
-
-out = Console()
-err = Console(stderr=True)
+app.command()(mine)
 
 
 def main() -> None:
     app()
-
-
-def _database(settings: Settings):
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.sqlalchemy_url)
-    # The app module assembles every package, so it also knows every migration branch.
-    from kb_service.app import migrate_schema
-
-    migrate_schema(engine)
-    return make_sessionmaker(engine)
-
-
-def _fail(message: str, details: list[str] = ()) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    for line in details:
-        err.print(f"  {line}", highlight=False, markup=False)
-    raise typer.Exit(code=2)
-
-
-def _progress(hidden: bool = False) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=False,
-        disable=hidden or not err.is_terminal,
-    )
 
 
 @app.command()
@@ -273,187 +244,6 @@ def worker() -> None:
     out.print(f"feeding {settings.index_path} from the outbox and running the desk; Ctrl-C stops")
     stopped.wait()
     node.stop()
-
-
-@app.command()
-def mine(
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the open topics as JSON (DESIGN.md).")
-    ] = False,
-    full: Annotated[
-        bool, typer.Option("--full", help="Regroup every ticket, not only the new ones.")
-    ] = False,
-) -> None:
-    """Group solved tickets that no article covers into topics with proposed drafts."""
-    from tickets.mining import cache_path
-    from tickets.mining import mine as run
-    from tickets.topics import clusters
-
-    settings = Settings()
-    sessions = _database(settings)
-    with session_scope(sessions) as session, _progress(hidden=as_json) as progress:
-        task = progress.add_task("Mining solved tickets", total=3)
-        report = run(
-            session,
-            cache_path(settings),
-            full=full,
-            progress=lambda step: progress.update(task, advance=1, description=f"Mining: {step}"),
-        )
-        shown = clusters(session, None if as_json else TOPICS_SHOWN + 1)
-    if as_json:
-        sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
-        return
-    _print_topics(shown["clusters"], report)
-
-
-# Topics the table shows: the editors' page and --json have the rest.
-TOPICS_SHOWN = 30
-
-
-def _print_topics(topics: list[dict], report) -> None:
-    from rich.table import Table
-
-    if report.skipped:
-        err.print("another run is mining now: these are the topics as they stand")
-    table = Table(title="Open topics, largest first")
-    for column in ("size", "title", "tickets"):
-        table.add_column(column)
-    for topic in topics[:TOPICS_SHOWN]:
-        tickets = ", ".join(topic["tickets"][:5]) + (" …" if len(topic["tickets"]) > 5 else "")
-        table.add_row(str(topic["size"]), topic["title"], tickets)
-    out.print(table)
-    if report.topics > TOPICS_SHOWN:
-        out.print(f"… and {report.topics - TOPICS_SHOWN} smaller ones (all of them: --json)")
-    how = "full regroup" if report.full else "incremental"
-    out.print(
-        f"{report.candidates} solved tickets without an article, {report.new} new ({how}): "
-        f"{report.assigned} joined topics, {report.created} topics made, "
-        f"{report.topics} open topics",
-        highlight=False,
-    )
-
-
-@intake_app.command("email")
-def intake_email(
-    files: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Messages (.eml); none: one message from standard input."),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object per message, in input order.")
-    ] = False,
-) -> None:
-    """Make each message a ticket or a reply; duplicates, automatic mail and unreadable
-    messages are recorded, never lost (the last wait in the quarantine)."""
-    from kb_service.storage import AttachmentStore
-    from tickets.intake.service import limits_of, take_once
-
-    files = files or []
-    for file in files:
-        if not file.is_file():
-            _fail(f"{file}: {'is a directory' if file.is_dir() else 'no such file'}")
-    settings = Settings()
-    sessions = _database(settings)
-    store, limits = AttachmentStore.of(settings), limits_of(settings)
-    outcomes: dict[str, int] = {}
-    with _progress(hidden=as_json or len(files) < 20) as progress:
-        task = progress.add_task("Taking e-mail", total=len(files) or 1)
-        for source, raw in _messages(files):
-            taken = take_once(sessions, store, raw, source, limits)
-            outcomes[taken.outcome] = outcomes.get(taken.outcome, 0) + 1
-            if as_json:
-                _print_taken(source, taken)
-            elif taken.outcome == "quarantined":
-                err.print(f"quarantined: {source}", highlight=False, markup=False)
-            progress.advance(task)
-    if not as_json:
-        out.print(", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items())))
-
-
-def _messages(files: list[Path]):
-    if not files:
-        yield "-", sys.stdin.buffer.read()
-    for file in files:
-        try:
-            raw = file.read_bytes()
-        except OSError as exc:
-            _fail(f"cannot read {file}: {exc}")
-        yield str(file), raw
-
-
-def _print_taken(source: str, taken) -> None:
-    record = {
-        "file": source,
-        "outcome": taken.outcome,
-        # The interface says a number: the desk's numbers are digits ("10042").
-        "ticket": int(taken.ticket) if taken.ticket and taken.ticket.isdigit() else taken.ticket,
-        "subject": taken.subject,
-        "text": taken.text,
-    }
-    sys.stdout.write(json.dumps(record) + "\n")
-    sys.stdout.flush()
-
-
-@user_app.command("add")
-def user_add(
-    email: Annotated[str, typer.Argument(help="E-mail address, the login.")],
-    name: Annotated[str, typer.Option(help="Full name.")] = "",
-    role: Annotated[list[str], typer.Option(help="Role; repeat for several.")] = ["client"],  # noqa: B006
-    organisation: Annotated[str | None, typer.Option(help="Client organisation.")] = None,
-    language: Annotated[
-        str, typer.Option(help="Language of the portal and e-mails: ru or en.")
-    ] = "ru",
-    password: Annotated[
-        str | None, typer.Option(help="Password; asked for when omitted.", prompt=False)
-    ] = None,
-) -> None:
-    """Add a user with roles; asks for the password unless given."""
-    from kb_service.accounts.service import create_user
-    from kb_service.audit.service import CLI
-
-    if language not in ("ru", "en"):
-        _fail(f"unknown language {language!r}; choose ru or en")
-    if password is None:
-        if not sys.stdin.isatty():
-            _fail("give --password, or run in a terminal to be asked for it")
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    sessions = _database(Settings())
-    try:
-        with session_scope(sessions) as session:
-            user = create_user(
-                session,
-                email=email,
-                name=name,
-                password=password,
-                roles=role,
-                organisation=organisation,
-                locale=language,
-                actor=CLI,
-            )
-            out.print(f"added {user.email} ({', '.join(sorted(user.roles))})")
-    except DomainError as exc:
-        _fail(exc.message)
-
-
-@token_app.command("create")
-def token_create(
-    user: Annotated[str, typer.Option("--user", help="E-mail of the token's owner.")],
-    name: Annotated[str, typer.Option(help="What the token is for.")] = "",
-) -> None:
-    """Issue an API bearer token for a user; it is shown once."""
-    from kb_service.accounts.service import create_token, get_user_by_email
-    from kb_service.audit.service import CLI
-
-    sessions = _database(Settings())
-    try:
-        with session_scope(sessions) as session:
-            owner = get_user_by_email(session, user)
-            if owner is None:
-                _fail(f"no user with e-mail {user}")
-            token = create_token(session, owner, name, actor=CLI)
-    except DomainError as exc:
-        _fail(exc.message)
-    out.print(token, highlight=False)
 
 
 @app.command()
