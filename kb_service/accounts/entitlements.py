@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from kb_service.access import PRODUCT_GROUP_PREFIX, RANGE_MARK, contract_group, entitled_ranges
 from kb_service.accounts.models import AccessGroup, OrganisationLevel, organisation_product
 from kb_service.catalogue.models import Equipment, Product
-from kb_service.catalogue.service import with_ancestors
 from kb_service.db import utcnow
 
 # (level, first day, last day or None): one contract's level as the desk hands it over.
@@ -45,13 +44,32 @@ def product_entitlements(session: Session, organisation_id: int) -> tuple[set[st
     ids = marked | {product_id for product_id, _ in items}
     if not ids:
         return set(), set()
-    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))}
-    codes = set(with_ancestors(session, products.values()))
+    chains = _families(session, ids)
+    codes = {code for chain in chains.values() for code in chain}
     ranged = ranged_groups(session)
     if not ranged or not items:
         return codes, set()
-    family = {pid: with_ancestors(session, [products[pid]]) for pid in {p for p, _ in items}}
-    return codes, entitled_ranges(ranged, [(family[pid], version) for pid, version in items])
+    return codes, entitled_ranges(ranged, [(chains[pid], version) for pid, version in items])
+
+
+def _families(session: Session, ids: set[int]) -> dict[int, list[str]]:
+    """Each product's code followed by its families' codes, one query per level of families."""
+    known: dict[int, tuple[str, int | None]] = {}
+    wanted = set(ids)
+    while wanted:
+        rows = session.execute(
+            select(Product.id, Product.code, Product.parent_id).where(Product.id.in_(wanted))
+        ).all()
+        known.update({pid: (code, parent) for pid, code, parent in rows})
+        wanted = {parent for _, _, parent in rows if parent is not None} - set(known)
+    chains = {}
+    for pid in ids:
+        chain, current = [], pid
+        while current in known and known[current][0] not in chain:
+            chain.append(known[current][0])
+            current = known[current][1]
+        chains[pid] = chain
+    return chains
 
 
 def ranged_groups(session: Session) -> list[str]:
