@@ -195,3 +195,16 @@ def test_a_contract_level_set_through_the_api_reaches_the_index(client, entitled
     )
     assert refused.status_code in (400, 422)
     assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_range_the_editor_cannot_read_is_refused_with_the_form_kept(app, client, entitled):
+    editor = TestClient(app, headers={"Accept-Language": "ru"})
+    login(editor, "editor@example.test", "pass-editor")
+    form = editor.get("/console/articles/flow-old").context["editor"].form
+    refused = editor.post("/console/articles/flow-old", data={
+        **form.model_dump(exclude={"range_from"}), "range_from": "три",
+        "csrf_token": csrf_of(editor, "/console/articles/flow-old")})  # fmt: skip
+    assert refused.status_code == 422
+    assert refused.context["editor"].detail.startswith("a version range is written")
+    assert 'name="range_from" value="три"' in refused.text
+    assert "Владельцам версий, уровни договора" in refused.text
