@@ -3,6 +3,19 @@
 Search applies `Viewer.groups` as an index filter; database queries apply `article_filter`.
 Both come from here, so a page, a count, a suggestion and a link cannot disagree. Pure: the
 accounts service loads a user's roles, memberships and products and hands them to `viewer_of`.
+
+Entitlements are access groups with names of their own, so the index's filter stays one set
+lookup whatever they say; an article is readable with ANY of its groups:
+- `product:CODE`: owners of the product or of anything in its family (marked as owned, or an
+  equipment item of it installed at the organisation);
+- `product:CODE@LOW..HIGH` (either end may be empty: `product:CODE@3..` is "3.x and later"):
+  organisations with an equipment item of the product (or its family) whose version lies in the
+  range (`kb_service/catalogue/versions.py`). An item with no version, or one that is not
+  dotted numbers, and a product only marked as owned, entitle to unranged restrictions only:
+  nobody can tell which version such a client runs;
+- `contract:LEVEL`: organisations holding a service contract of that level today.
+Each viewer gets the tokens they are entitled to, computed from the ranges in use
+(`entitled_ranges`), never a pattern the searcher has to match.
 """
 
 from collections.abc import Iterable
@@ -13,6 +26,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 
 from kb_service.accounts.models import AccessGroup
 from kb_service.articles.models import Article, article_group
+from kb_service.catalogue import versions
 
 STAFF_ROLES = frozenset({"dispatcher", "engineer", "editor", "manager", "admin"})
 # Roles that curate the KB and so see drafts and archived articles too.
@@ -25,6 +39,76 @@ INTERNAL = "internal"
 BUILTIN_GROUPS = (PUBLIC, CUSTOMERS, INTERNAL)
 # Owning a product grants this implicit group, so an article can be meant for its owners only.
 PRODUCT_GROUP_PREFIX = "product:"
+# Between a product's code and its version range in a ranged restriction's name.
+RANGE_MARK = "@"
+# Holding a service contract of a level grants this implicit group.
+CONTRACT_GROUP_PREFIX = "contract:"
+
+
+@dataclass(frozen=True)
+class ProductRestriction:
+    """What a `product:` group asks for: a product (with its family) and a version range."""
+
+    code: str
+    low: str | None = None
+    high: str | None = None
+
+    @property
+    def name(self) -> str:
+        if not self.low and not self.high:
+            return PRODUCT_GROUP_PREFIX + self.code
+        return f"{PRODUCT_GROUP_PREFIX}{self.code}{RANGE_MARK}{self.low or ''}..{self.high or ''}"
+
+    @property
+    def ranged(self) -> bool:
+        return bool(self.low or self.high)
+
+    def admits(self, codes: Iterable[str], version: str | None) -> bool:
+        """Whether an item of a product with these codes (its own and its families') counts."""
+        if self.code not in codes:
+            return False
+        return not self.ranged or versions.in_range(version, self.low, self.high)
+
+
+def product_restriction(code: str, low: str | None = None, high: str | None = None):
+    """The restriction with its range written canonically; ValueError for a bad range."""
+    low, high = versions.bound(low), versions.bound(high)
+    versions.check_range(low, high)
+    return ProductRestriction(code, low, high)
+
+
+def parse_product_group(name: str) -> ProductRestriction | None:
+    """The restriction a `product:` group name says, None for any other name."""
+    if not name.startswith(PRODUCT_GROUP_PREFIX):
+        return None
+    code, mark, span = name.removeprefix(PRODUCT_GROUP_PREFIX).partition(RANGE_MARK)
+    if not mark:
+        return ProductRestriction(code)
+    low, dots, high = span.partition("..")
+    if not dots:
+        raise ValueError(f"{name!r}: a version range is written LOW..HIGH, such as 3..4.2")
+    return product_restriction(code, low, high)
+
+
+def contract_group(level: str) -> str:
+    return CONTRACT_GROUP_PREFIX + level
+
+
+def entitled_ranges(
+    ranged: Iterable[str], installed: Iterable[tuple[Iterable[str], str | None]]
+) -> set[str]:
+    """The ranged product groups (of those in use) that installed items entitle to; each item
+    is the codes of its product with the product's families, and its version."""
+    items = [(frozenset(codes), version) for codes, version in installed]
+    granted = set()
+    for name in ranged:
+        try:
+            restriction = parse_product_group(name)
+        except ValueError:  # a group named by hand before ranges existed: it grants nothing
+            continue
+        if restriction and any(restriction.admits(codes, v) for codes, v in items):
+            granted.add(name)
+    return granted
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from kb_service.catalogue.sync import sync_on_schedule
 from kb_service.config import Settings
 from kb_service.webhooks import delivery as webhooks
 from tickets.contracts.deadlines import watch_deadlines
+from tickets.contracts.levels import mirror_all
 from tickets.followups import close_unanswered, watch_outside_promises
 from tickets.intake import imap
 from tickets.notifications import planner, sender
@@ -52,6 +53,8 @@ def jobs() -> list[Job]:
             one_at_a_time(sync_on_schedule, 2),
             setting="catalogue_interval",
         ),  # fmt: skip
+        # Contracts made before the knowledge base kept their levels; saving one hands it over.
+        Job("contract_levels", every=3600.0, run=mirror_all),
         # Planning after the watchers, so their events go out in the same round; sending last.
         Job("notify-plan", every=1.0, run=planner.plan),
         Job("notify-send", every=2.0, run=sender.send_due),

@@ -1,8 +1,8 @@
 """People, organisations, roles, access groups and API tokens."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb_service.catalogue.models import Product
@@ -98,6 +98,23 @@ class AccessGroup(Base):
     organisations: Mapped[list[Organisation]] = relationship(
         secondary=group_organisation, lazy="raise", back_populates="groups"
     )
+
+
+class OrganisationLevel(Base):
+    """A service level ("basic", "premium") an organisation holds from one day to another, as
+    its service contracts say: kept here for access, filled by the desk (see
+    `kb_service/accounts/entitlements.py`)."""
+
+    __tablename__ = "organisation_level"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    level: Mapped[str] = mapped_column(String(32))
+    starts_on: Mapped[date] = mapped_column(Date)
+    # The last day held; None: until further notice.
+    ends_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ApiToken(Base):

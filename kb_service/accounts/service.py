@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import ANONYMOUS, STAFF_ROLES, Viewer, viewer_of
-from kb_service.accounts import throttle
+from kb_service.accounts import entitlements, throttle
 from kb_service.accounts.directory import DirectoryConfig, NotInDirectory
 from kb_service.accounts.directory import sign_in as directory_sign_in
 from kb_service.accounts.models import (
@@ -30,8 +30,7 @@ from kb_service.accounts.sessions import end_sessions
 from kb_service.activity import ActivityLog
 from kb_service.audit import service as audit
 from kb_service.audit.service import SYSTEM, Actor
-from kb_service.catalogue.models import Equipment, Product
-from kb_service.catalogue.service import with_ancestors
+from kb_service.catalogue.models import Product
 from kb_service.errors import Conflict, Forbidden, Invalid, NotFound
 
 _hasher = PasswordHasher()
@@ -241,8 +240,8 @@ def viewer_for(session: Session, user: User | None) -> Viewer:
 
 
 def memberships(session: Session, user: User) -> tuple[set[str], set[str]]:
-    """Names of the user's groups (own and organisation's) and codes of owned products
-    (marked as owned or installed as equipment), with their families."""
+    """Names of the user's groups (own, organisation's, and the entitlements its products,
+    installed versions and contracts give) and codes of owned products with their families."""
     names = set(
         session.scalars(
             select(AccessGroup.name).join(group_user).where(group_user.c.user_id == user.id)
@@ -257,17 +256,8 @@ def memberships(session: Session, user: User) -> tuple[set[str], set[str]]:
                 .where(group_organisation.c.organisation_id == user.organisation_id)
             )
         )
-        # Marked as owned, or installed at the organisation (its equipment): either entitles.
-        marked = select(organisation_product.c.product_id).where(
-            organisation_product.c.organisation_id == user.organisation_id
-        )
-        installed = select(Equipment.product_id).where(
-            Equipment.organisation_id == user.organisation_id
-        )
-        owned = session.scalars(
-            select(Product).where(Product.id.in_(marked.union(installed)))
-        ).all()
-        codes = set(with_ancestors(session, owned))
+        codes, ranges = entitlements.product_entitlements(session, user.organisation_id)
+        names |= ranges | entitlements.level_groups(session, user.organisation_id)
     return names, codes
 
 

@@ -30,7 +30,15 @@ class ArticleFields(NulFree):
     body: str | None = Field(None, max_length=500_000, description="Markdown source.")
     language: Language | None = None
     products: list[str] | None = Field(None, description="Product codes.")
-    groups: list[str] | None = Field(None, description="Access groups; default public.")
+    groups: list[str] | None = Field(
+        None,
+        description=(
+            "Access groups (readable with any); default public. Entitlements: product:CODE "
+            "(owners of the product or its family), product:CODE@3..4.2 (with an equipment "
+            "item of a version in the range; either end may be left empty), contract:LEVEL "
+            "(holders of a service contract of that level)."
+        ),
+    )
     category: str | None = Field(
         None, pattern=CATEGORY_SLUG, description="Category slug; created if new."
     )

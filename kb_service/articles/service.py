@@ -26,6 +26,7 @@ from kb_service.articles.models import (
     Tag,
 )
 from kb_service.articles.rendering import render_markdown
+from kb_service.articles.restrictions import resolve_groups
 from kb_service.articles.rules import Rules
 from kb_service.articles.schemas import ArticleCreate, ArticleFields
 from kb_service.audit import service as audit
@@ -371,11 +372,7 @@ def _products(session: Session, codes: list[str]) -> list[Product]:
 
 
 def _groups(session: Session, names: list[str]) -> list[AccessGroup]:
-    groups = list(session.scalars(select(AccessGroup).where(AccessGroup.name.in_(names))))
-    missing = sorted(set(names) - {g.name for g in groups})
-    if missing:
-        raise Invalid(f"unknown access group(s): {', '.join(missing)}")
-    return groups
+    return resolve_groups(session, names)
 
 
 def _tag(session: Session, name: str) -> Tag:

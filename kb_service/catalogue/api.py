@@ -25,6 +25,7 @@ def out(product: Product) -> ProductOut:
         versions=[v.name for v in product.versions],
         description=product.description,
         status=product.status,
+        merged_into=product.merged_into,
         updated_at=product.updated_at,
     )
 

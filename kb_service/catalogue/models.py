@@ -27,6 +27,10 @@ class Product(Base):
     # discontinued. No CHECK constraint: adding one needs a table copy on SQLite, and dropping
     # the old `product` would cascade to every link that points to it.
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE, server_default=ACTIVE)
+    # The code of the product this one was merged into (by the catalogue sync); a merged
+    # product is discontinued, and its articles, equipment and owners moved to that one. A
+    # code, not a key: the sync speaks codes, and the successor may itself be merged later.
+    merged_into: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -39,6 +39,7 @@ class ProductOut(BaseModel):
     versions: list[str]
     description: str
     status: Literal["active", "discontinued"]
+    merged_into: str | None = Field(None, description="The code of the product it merged into.")
     updated_at: datetime
 
 

@@ -22,7 +22,7 @@ from kb_service.catalogue.models import ACTIVE, DISCONTINUED
 from kb_service.errors import Invalid
 from kb_service.importing import split_lines
 
-FIELDS = ("code", "name", "parent", "versions", "status", "description")
+FIELDS = ("code", "name", "parent", "versions", "status", "description", "merged_into")
 REQUIRED = ("code", "name")
 # The source's status values (lower case) and what they mean here; a settings file adds its own.
 STATUSES = {ACTIVE: ACTIVE, DISCONTINUED: DISCONTINUED}

@@ -2,9 +2,11 @@
 
 Incremental and idempotent by code: a changed product is updated, an unchanged one is only
 counted, and one the source no longer lists is discontinued, never deleted (articles, equipment
-and tickets point to it). Unlike the imports (all or nothing), a malformed row is reported with
-its key and reason and skipped, and the rest is synced: a catalogue of thousands of products
-should not stop for one bad row in a database that we do not keep.
+and tickets point to it). One the source says was merged into another is discontinued too, and
+what pointed to it follows its successor (`merging.py`). Unlike the imports (all or nothing),
+a malformed row is reported with its key and reason and skipped, and the rest is synced: a
+catalogue of thousands of products should not stop for one bad row in a database that we do
+not keep.
 """
 
 import logging
@@ -17,6 +19,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kb_service.catalogue.merging import move_references, successor_of
 from kb_service.catalogue.models import ACTIVE, DISCONTINUED, Product
 from kb_service.catalogue.schemas import CODE
 from kb_service.catalogue.service import save_product
@@ -41,6 +44,9 @@ class SourceProduct(NulFree):
     versions: list[str] = Field(default_factory=list)
     status: Literal["active", "discontinued"] = ACTIVE
     description: str = ""
+    # The code of the product this one was merged into: then it is discontinued whatever its
+    # status says, and its articles, equipment and owners move to that one.
+    merged_into: str | None = Field(None, pattern=CODE)
 
     @field_validator("versions")
     @classmethod
@@ -55,6 +61,8 @@ class SyncReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     discontinued: list[str] = field(default_factory=list)
+    # (code, successor's code): products newly merged, or whose references moved on again
+    merged: list[tuple[str, str]] = field(default_factory=list)
     unchanged: int = 0
     # (key, reason): the row's code, or its line or row number when it has none
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -63,12 +71,13 @@ class SyncReport:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.discontinued)} discontinued, {self.unchanged} unchanged, "
-            f"{len(self.skipped)} skipped"
+            f"{len(self.skipped)} skipped, {len(self.merged)} merged"
         )
 
     def as_json(self) -> dict:
         data = asdict(self)
         data["skipped"] = [{"key": key, "reason": reason} for key, reason in self.skipped]
+        data["merged"] = [{"code": code, "into": into} for code, into in self.merged]
         return data
 
 
@@ -85,6 +94,7 @@ def sync_catalogue(
     }
     products = _valid(snapshot, report)
     _drop_bad_parents(products, stored, report)
+    _drop_bad_merges(products, stored, report)
     if progress:
         progress(len(snapshot.rows) - len(products))  # the skipped rows are done with
     order = TopologicalSorter(
@@ -100,6 +110,7 @@ def sync_catalogue(
             product.status = DISCONTINUED
             report.discontinued.append(code)
     session.flush()
+    _follow_merges(session, report)
     return report
 
 
@@ -135,7 +146,8 @@ def _valid(snapshot: Snapshot, report: SyncReport) -> dict[str, SourceProduct]:
 
 def _normalised(row: SourceRow, statuses) -> dict:
     """The row's values as the model takes them: text, versions as a list, our status names."""
-    values = {k: as_text(row.values.get(k)) for k in ("code", "name", "parent", "description")}
+    texts = ("code", "name", "parent", "description", "merged_into")
+    values = {k: as_text(row.values.get(k)) for k in texts}
     versions = row.values.get("versions")
     if isinstance(versions, list):
         values["versions"] = [str(v).strip() for v in versions if str(v).strip()]
@@ -169,6 +181,39 @@ def _drop_bad_parents(
                 dropped = True
 
 
+def _drop_bad_merges(
+    products: dict[str, SourceProduct], stored: dict[str, Product], report: SyncReport
+) -> None:
+    """Skip rows merged into themselves, into an unknown product, or round in a circle."""
+    merges = {code: p.merged_into for code, p in stored.items()}
+    merges.update({code: p.merged_into for code, p in products.items()})
+    for code, product in list(products.items()):
+        into = product.merged_into
+        if into is None:
+            continue
+        if into == code or _in_cycle(merges, code):
+            reason = f"merged into {into!r}, which leads back to it"
+        elif into not in products and into not in stored:
+            reason = f"merged into an unknown product {into!r}"
+        else:
+            continue
+        report.skipped.append((code, reason))
+        del products[code]
+
+
+def _follow_merges(session: Session, report: SyncReport) -> None:
+    """Move what points to merged products to their successors (the last of a chain)."""
+    catalogue = {p.code: p for p in session.scalars(select(Product))}
+    for code, product in sorted(catalogue.items()):
+        if not product.merged_into:
+            continue
+        successor = successor_of(catalogue, code)
+        newly = code in report.created or code in report.updated
+        moved = successor != code and move_references(session, product, catalogue[successor])
+        if moved or (newly and (code, product.merged_into) not in report.merged):
+            report.merged.append((code, product.merged_into))
+
+
 def _in_cycle(parents: dict[str, str | None], code: str) -> bool:
     seen, current = {code}, parents.get(code)
     while current and current not in seen:
@@ -195,7 +240,8 @@ def _apply(
     except Invalid as exc:
         report.skipped.append((product.code, exc.message))
         return
-    saved.status = product.status
+    saved.status = DISCONTINUED if product.merged_into else product.status
+    saved.merged_into = product.merged_into
     (report.created if stored is None else report.updated).append(product.code)
 
 
@@ -205,7 +251,8 @@ def _differs(stored: Product, product: SourceProduct) -> bool:
         stored.name != product.name
         or stored.description != product.description
         or (stored.parent.code if stored.parent else None) != product.parent
-        or stored.status != product.status
+        or stored.status != (DISCONTINUED if product.merged_into else product.status)
+        or stored.merged_into != product.merged_into
         or bool(set(product.versions) - {v.name for v in stored.versions})
     )
 

@@ -48,10 +48,11 @@ class DemoUser:
 
 
 CLIENT_ORG = "ООО «Альфа-Учёт»"
-# A model the company no longer sells: the sync marks it discontinued.
+# A model the company no longer sells, merged into its successor: the sync marks it
+# discontinued, and its page links to the successor.
 RETIRED = {"id": "LP-1020", "name": "Ладога LP-1020", "parent": "PRINT", "versions": ["2.9"],
            "description": "Первая модель серии, снята с производства в 2022 году.",
-           "state": "EOL"}  # fmt: skip
+           "state": "EOL", "successor": "LP-2040"}  # fmt: skip
 CATALOGUE_SETTINGS = """\
 # The demo's stand-in for the company's product database (see README, Catalogue sync).
 url = "sqlite:///{database}"
@@ -64,6 +65,7 @@ parent = "family_no"
 versions = "releases"
 status = "state"
 description = "notes"
+merged_into = "successor"   # the code of the product this one was merged into, if it was
 
 [statuses]
 A = "active"
@@ -122,12 +124,13 @@ def company_database(folder: Path) -> Path:
     lines = (HERE / "products.jsonl").read_text(encoding="utf-8").splitlines()
     products = [json.loads(line) for line in lines] + [RETIRED]
     with sqlite3.connect(database) as erp:
-        erp.execute("CREATE TABLE erp_item (item_no TEXT PRIMARY KEY, title TEXT, "
-                    "family_no TEXT, releases TEXT, state TEXT, notes TEXT)")  # fmt: skip
+        erp.execute("CREATE TABLE erp_item (item_no TEXT PRIMARY KEY, title TEXT, family_no TEXT, "
+                    "releases TEXT, state TEXT, notes TEXT, successor TEXT)")  # fmt: skip
         erp.executemany(
-            "INSERT INTO erp_item VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO erp_item VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(p["id"], p["name"], p.get("parent"), ", ".join(p.get("versions", [])),
-              p.get("state", "A"), p.get("description", "")) for p in products],
+              p.get("state", "A"), p.get("description", ""), p.get("successor"))
+             for p in products],
         )  # fmt: skip
     erp.close()
     settings = folder / "demo-catalogue.toml"

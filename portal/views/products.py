@@ -25,6 +25,8 @@ class ProductPage:
     articles: list[Article]
     total: int
     page_number: int
+    # The product this one was merged into, when it was (its articles moved there).
+    successor: Product | None = None
 
     @property
     def pages(self) -> int:
@@ -53,5 +55,7 @@ def product_page(page: Page, code: str, page_number: int) -> ProductPage:
         limit=PER_PAGE,
         offset=(page_number - 1) * PER_PAGE,
     )
-    children = [p for p in list_products(page.db) if p.parent_id == product.id]
-    return ProductPage(product, children, articles, total, page_number)
+    catalogue = list_products(page.db)
+    children = [p for p in catalogue if p.parent_id == product.id]
+    successor = next((p for p in catalogue if p.code == product.merged_into), None)
+    return ProductPage(product, children, articles, total, page_number, successor)

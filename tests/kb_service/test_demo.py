@@ -58,7 +58,7 @@ def test_the_catalogue_comes_from_the_company_database_and_a_second_sync_changes
 ):
     demo.load_demo(session, tmp_path)
     retired = session.scalar(select(Product).where(Product.code == "LP-1020"))
-    assert retired.status == "discontinued"
+    assert (retired.status, retired.merged_into) == ("discontinued", "LP-2040")
     assert session.scalar(select(Product).where(Product.code == "LP-2040")).status == "active"
     again = sync_catalogue(session, read_settings(tmp_path / "demo-catalogue.toml"))
     assert (again.created, again.updated, again.discontinued) == ([], [], [])

@@ -11,6 +11,7 @@ from kb_service.accounts.models import Organisation
 from kb_service.errors import Conflict, Invalid, NotFound
 from tickets import sla
 from tickets.contracts.hours import parse_hours, parse_week
+from tickets.contracts.levels import mirror_levels
 from tickets.contracts.models import DEFAULT, Calendar, CalendarDay, ServiceContract
 from tickets.contracts.schemas import CalendarIn, ContractIn, DayIn
 
@@ -89,6 +90,7 @@ def create_contract(session: Session, data: ContractIn) -> ServiceContract:
     _fill(session, contract, data)
     session.add(contract)
     session.flush()
+    mirror_levels(session, contract.organisation_id)
     return get_contract(session, contract.id)
 
 
@@ -113,6 +115,8 @@ def update_contract(
         raise Invalid("; ".join(e["message"] for e in errors), errors=errors) from None
     _fill(session, contract, data)
     session.flush()
+    if contract.organisation_id is not None:
+        mirror_levels(session, contract.organisation_id)
     return get_contract(session, contract.id)
 
 

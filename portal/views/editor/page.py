@@ -4,6 +4,7 @@ the review thread, translations and files; and why a form was refused, when it w
 from dataclasses import dataclass, field
 
 from kb_service.access import CURATOR_ROLES
+from kb_service.accounts.entitlements import known_levels
 from kb_service.accounts.models import AccessGroup, User
 from kb_service.accounts.service import list_groups
 from kb_service.articles import files, review, service, workspace
@@ -13,7 +14,7 @@ from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import list_products
 from kb_service.errors import Conflict, Forbidden, InvalidTransition
 from portal.deps import Page
-from portal.views.editor.forms import ArticleForm
+from portal.views.editor.forms import ArticleForm, entitlement_field
 
 LANGUAGES = ("ru", "en")
 
@@ -24,6 +25,7 @@ class Choices:
     groups: list[AccessGroup]
     categories: list[Category]
     reviewers: list[User]
+    levels: list[str] = field(default_factory=list)  # contract levels organisations hold
     languages: tuple[str, ...] = LANGUAGES
 
 
@@ -70,9 +72,11 @@ def editor_page(
     db, viewer = page.db, page.viewer
     choices = Choices(
         list_products(db),
-        list_groups(db),
+        # Ranged product groups and contract levels have fields of their own.
+        [g for g in list_groups(db) if not entitlement_field(g.name)],
         service.list_categories(db),
         [u for u in review.reviewers(db) if u.id != viewer.user_id],
+        known_levels(db),
     )
     rules = Rules.of(page.settings)
     if article_id is None:
