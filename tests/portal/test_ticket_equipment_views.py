@@ -97,6 +97,7 @@ def test_the_ticket_names_the_item_and_takes_its_product(alpha, sessions):
         ticket = s.scalar(select(Ticket))
         product = s.get(Product, ticket.product_id).code
     assert (ticket.equipment_id, product) == ("meter-a", "FLOW-10")
+    assert "Оборудование: SN-meter-a" in alpha.get(sent.headers["location"]).text
 
 
 def test_a_refused_item_keeps_everything_typed_and_opens_no_ticket(alpha, sessions):
