@@ -29,6 +29,11 @@ MAX_EXPANSIONS = 30
 # A query's preferred language (see search's ``prefer``) multiplies the score by this: enough
 # to put a matching article in that language above a slightly better one in the other.
 PREFER_BOOST = 1.5
+# Articles tied to a product the viewer owns (see search's ``favour``) are multiplied by this:
+# the same strength, so an owner's matching article passes a slightly better one of another
+# product, while a much better article of another product still leads (a preference, never a
+# filter). With a preferred language too, the two multiply.
+FAVOUR_BOOST = 1.5
 
 
 @dataclass(frozen=True)
@@ -99,12 +104,14 @@ def search(
     correct: bool = True,
     synonyms: Synonyms = NONE,
     prefer: str | None = None,
+    favour: frozenset[str] = frozenset(),
 ) -> SearchResult:
     """Search the articles the viewer may see; ``groups=None`` is an unrestricted viewer.
 
     ``correct=False`` searches exactly what was typed (no layout, typo or "did you mean"
     work: two thirds of a related-articles search). ``prefer`` is a language whose articles
-    rank higher. The query may keep its capitals (they mark abbreviations among synonyms).
+    rank higher, ``favour`` product codes whose articles do (the client's own). The query
+    may keep its capitals (they mark abbreviations among synonyms).
     """
     limit, offset = max(0, min(limit, MAX_LIMIT)), max(0, offset)
     text = normalise_query(query)
@@ -127,6 +134,7 @@ def search(
         candidates = np.flatnonzero(matched)
         if prefer:
             _prefer(view, scores, candidates, prefer)
+        _favour(view, scores, candidates, favour)
         best = top(scores, candidates, offset + limit)[offset:]
         stems = planned.parsed.stems | set(planned.terms)
         hits = [_hit(view, docnum, value, stems) for value, docnum in best]
@@ -144,6 +152,13 @@ def _prefer(view: IndexView, scores: np.ndarray, candidates: np.ndarray, languag
         return
     preferred = candidates[codes[candidates, 0] == values.index(language)]
     scores[preferred] *= PREFER_BOOST
+
+
+def _favour(view: IndexView, scores: np.ndarray, candidates: np.ndarray, products) -> None:
+    if not products or not len(candidates):
+        return
+    tied = view.containing(schema.PRODUCTS, sorted(products))
+    scores[candidates[tied[candidates]]] *= FAVOUR_BOOST
 
 
 def query_language(query: str, interface: str | None) -> str | None:
@@ -178,9 +193,15 @@ def _forgiven(view: IndexView, typed: list[str], visible: np.ndarray) -> tuple[l
 
 
 def suggest(
-    index: SearchIndex, prefix: str, *, groups: frozenset[str] | None, limit: int = 8
+    index: SearchIndex,
+    prefix: str,
+    *,
+    groups: frozenset[str] | None,
+    limit: int = 8,
+    favour: frozenset[str] = frozenset(),
 ) -> list[Hit]:
-    """Titles the viewer may see that complete what they are typing (snippets empty)."""
+    """Titles the viewer may see that complete what they are typing (snippets empty); those
+    of the ``favour`` products rank higher, as in search."""
     typed = words(normalise_query(prefix))
     limit = min(limit, MAX_LIMIT)
     if not typed or len(typed[-1]) < 2 or limit < 1:
@@ -196,5 +217,7 @@ def suggest(
                 matched &= view.containing(schema.TITLE, [stem(word)])
         terms = {stem(w): 1.0 for w in [*typed[:-1], *expansions] if is_indexed_word(w)}
         scores = score(view, terms, population, {schema.TITLE: 1.0})
-        best = top(scores, np.flatnonzero(matched), limit)
+        candidates = np.flatnonzero(matched)
+        _favour(view, scores, candidates, favour)
+        best = top(scores, candidates, limit)
         return [_hit(view, docnum, value, None) for value, docnum in best]

@@ -510,6 +510,14 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             _form(lambda w, a: {"priority": "high"}),
             portal=True,
         ),
+        # Which of the organisation's items the ticket is about: whoever works it.
+        Probe(
+            "POST",
+            "/console/tickets/{client_ticket}/set_equipment",
+            WORKERS,
+            _form(lambda w, a: {"equipment": "eq-a"}),
+            portal=True,
+        ),
     ],
     ("GET", "/console/new"): [Probe("GET", "/console/new?q=client", WORKERS, portal=True)],
     ("POST", "/console/new"): [
@@ -552,6 +560,12 @@ ROUTES: dict[tuple[str, str], list[Probe]] = {
             "/api/v1/tickets/{client_ticket}/classify",
             DISPATCH,
             _json(lambda w, a: {"priority": "high"}),
+        ),
+        Probe(
+            "POST",
+            "/api/v1/tickets/{client_ticket}/set_equipment",
+            WORKERS,
+            _json(lambda w, a: {"equipment_id": "eq-a"}),
         ),
         Probe(
             "POST",

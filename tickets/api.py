@@ -13,6 +13,9 @@ from sqlalchemy.orm import selectinload
 from kb_service.access import Viewer
 from kb_service.accounts.models import User
 from kb_service.accounts.service import normalise_email
+from kb_service.catalogue.equipment import warranty_state
+from kb_service.catalogue.models import Equipment
+from kb_service.db import utcnow
 from kb_service.deps import OptionalVersionDep, SessionDep, ViewerDep
 from kb_service.errors import Conflict, Forbidden, Invalid, Unauthorized
 from kb_service.hostile_input import DB_INT_MAX
@@ -25,6 +28,7 @@ from tickets.schemas import (
     EscalationOut,
     EventOut,
     MessageOut,
+    TicketEquipmentOut,
     TicketIn,
     TicketOut,
     TicketPage,
@@ -38,9 +42,9 @@ router.include_router(knowledge_router)
 Number = Annotated[str, Path(max_length=32, description='The ticket\'s number, e.g. "10042".')]
 
 Action = Literal[
-    "reply", "confirm", "reject", "classify", "assign", "take", "answer", "request_info",
-    "note", "escalate", "escalate_outside", "outside_answered", "resolve", "send_solution",
-    "close", "reopen",
+    "reply", "confirm", "reject", "classify", "set_equipment", "assign", "take", "answer",
+    "request_info", "note", "escalate", "escalate_outside", "outside_answered", "resolve",
+    "send_solution", "close", "reopen",
 ]  # fmt: skip
 
 
@@ -97,6 +101,7 @@ def create_ticket(data: TicketIn, session: SessionDep, viewer: ViewerDep):
         priority=data.priority,
         created_by_id=viewer.user_id,
         product_id=desk.product_id(session, data.product) if data.product else None,
+        equipment_id=data.equipment_id or None,
     )
     if viewer.is_staff:
         _on_behalf(session, new, data)
@@ -134,6 +139,7 @@ def act(
     escalate: `text` (reason) and `assignee_id` and/or `group_id` of a higher tier.
     escalate_outside: `outside_id`, `text` (reason), `reference`, `promised_at`.
     outside_answered: `escalation_id`, `text` (their answer).
+    set_equipment: `equipment_id`, an item of the ticket's organisation ("" clears it).
     send_solution, confirm, close: nothing.
     """
     _signed_in(viewer)
@@ -164,6 +170,8 @@ def perform(session, actor: desk.Actor, ticket: Ticket, action: str, data: Actio
                 data.priority, data.category, data.product, data.organisation_id
             )
             desk.classify(session, actor, ticket, fields)
+        case "set_equipment":
+            desk.set_equipment(session, actor, ticket, data.equipment_id)
         case "assign":
             desk.assign(session, actor, ticket, data.assignee_id, data.group_id)
         case "take":
@@ -212,7 +220,19 @@ def _on_behalf(session, new: desk.NewTicket, data: TicketIn) -> None:
             new.requester_id = user.id
     new.requester_name, new.requester_phone = data.requester_name, data.requester_phone
     new.organisation_id = data.organisation_id
+    if data.equipment_id and not new.organisation_id:
+        new.organisation_id = _organisation_by_item(session, new, data.equipment_id)
     new.category_id = desk.category_id(session, data.category) if data.category else None
+
+
+def _organisation_by_item(session, new: desk.NewTicket, equipment_id: str) -> int | None:
+    """A call names the item but not the client: the item's organisation, unless the
+    requester belongs to one (then the item must be theirs)."""
+    requester = session.get(User, new.requester_id) if new.requester_id else None
+    if requester is not None and requester.organisation_id is not None:
+        return requester.organisation_id
+    item = session.get(Equipment, equipment_id)
+    return item.organisation_id if item is not None else None
 
 
 def _summary(ticket: Ticket) -> TicketSummary:
@@ -252,6 +272,7 @@ def _out(ticket: Ticket, viewer: Viewer) -> TicketOut:
         closed_at=ticket.closed_at,
         solution_sent_at=ticket.solution_sent_at,
         close_due_at=ticket.close_due_at,
+        equipment=_equipment(ticket.equipment),
         messages=[
             MessageOut(
                 id=m.id,
@@ -295,6 +316,23 @@ def _out(ticket: Ticket, viewer: Viewer) -> TicketOut:
 
 
 ACTIONS = set(Action.__args__)
+
+
+def _equipment(item) -> TicketEquipmentOut | None:
+    if item is None:
+        return None
+    return TicketEquipmentOut(
+        id=item.id,
+        product=item.product.code,
+        product_name=item.product.name,
+        version=item.version,
+        serial=item.serial,
+        location=item.location,
+        installed_on=item.installed_on,
+        warranty_until=item.warranty_until,
+        warranty=warranty_state(item.warranty_until, utcnow().date()),
+        contract=item.contract,
+    )
 
 
 def _escalated_to(escalation) -> str | None:

@@ -70,9 +70,7 @@ def suggest(
     text = " ".join(text.split())
     if len(text) < MIN_TEXT:
         return []
-    hits = search.similar(viewer, text, limit=SUGGESTIONS, product=product or None)
-    if not hits and product:
-        hits = search.similar(viewer, text, limit=SUGGESTIONS)
+    hits = favouring(search, viewer, text, product)
     known = {
         s.article_id: s
         for s in session.scalars(select(AskSuggestion).where(AskSuggestion.ask_visit_id == ask.id))
@@ -86,6 +84,17 @@ def suggest(
             )
     session.flush()
     return hits
+
+
+def favouring(search: SearchService, viewer: Viewer, text: str, product: str | None) -> list:
+    """Matching articles, those of the chosen product (or its item's) first, then the rest:
+    a preference, so an article for every product still shows when the chosen one has few."""
+    if not product:
+        return search.similar(viewer, text, limit=SUGGESTIONS)
+    first = search.similar(viewer, text, limit=SUGGESTIONS, product=product)
+    shown = frozenset(hit.id for hit in first)
+    rest = search.similar(viewer, text, limit=SUGGESTIONS - len(first), exclude=shown)
+    return [*first, *rest] if len(first) < SUGGESTIONS else first
 
 
 def open_suggestion(session: Session, viewer: Viewer, ask: AskVisit, article_id: str) -> str:

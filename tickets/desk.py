@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import Viewer
 from kb_service.accounts.models import Organisation, User
-from kb_service.catalogue.models import Product
+from kb_service.catalogue.equipment import item_of
+from kb_service.catalogue.models import Equipment, Product
 from kb_service.db import utcnow
 from kb_service.errors import Invalid, NotFound
 from tickets import events, workflow
@@ -101,6 +102,8 @@ class NewTicket:
     created_by_id: int | None = None
     article_id: str | None = None
     trail: dict | None = None
+    # An item of the ticket's organisation; its product becomes the ticket's.
+    equipment_id: str | None = None
 
 
 def open_ticket(session: Session, new: NewTicket, now: datetime | None = None) -> Ticket:
@@ -111,6 +114,10 @@ def open_ticket(session: Session, new: NewTicket, now: datetime | None = None) -
         raise Invalid(f"unknown priority {new.priority!r}", errors=[_where("priority")])
     now = now or utcnow()
     requester = session.get(User, new.requester_id) if new.requester_id else None
+    organisation_id = new.organisation_id or (requester.organisation_id if requester else None)
+    product = new.product_id
+    if new.equipment_id:
+        product = item_of(session, new.equipment_id, organisation_id).product_id
     ticket = Ticket(
         # Unique until the id is known, and within the column's 32 characters (PostgreSQL
         # refuses longer; SQLite does not check).
@@ -122,8 +129,9 @@ def open_ticket(session: Session, new: NewTicket, now: datetime | None = None) -
         requester_email=new.requester_email,
         requester_name=new.requester_name or (requester.name if requester else ""),
         requester_phone=new.requester_phone,
-        organisation_id=new.organisation_id or (requester.organisation_id if requester else None),
-        product_id=new.product_id,
+        organisation_id=organisation_id,
+        product_id=product,
+        equipment_id=new.equipment_id or None,
         category_id=new.category_id,
         priority=new.priority,
         locale=requester.locale if requester else new.locale,
@@ -157,6 +165,7 @@ PAGE_LOAD = (
     selectinload(Ticket.assignee),
     selectinload(Ticket.group),
     selectinload(Ticket.organisation),
+    selectinload(Ticket.equipment).selectinload(Equipment.product),
     selectinload(Ticket.requester),
     selectinload(Ticket.article),
     selectinload(Ticket.attachments),
@@ -224,6 +233,23 @@ def classify(session, actor: Actor, ticket: Ticket, c: Classification, now=None)
     if ticket.classified_at is None:
         ticket.classified_at = now
     _after(session, ticket, actor, "classify", changes, now, event="classified")
+    return ticket
+
+
+def set_equipment(
+    session, actor: Actor, ticket: Ticket, equipment_id: str | None, now=None
+) -> Ticket:
+    """Name the item the ticket is about (one of its organisation's), which sets the
+    product too; None or "" leaves the ticket about no item, its product as it was."""
+    now = now or utcnow()
+    changes = _move(ticket, "set_equipment", actor)
+    if equipment_id:
+        item = item_of(session, equipment_id, ticket.organisation_id)
+        changes |= _set(ticket, "equipment_id", item.id)
+        changes |= _set(ticket, "product_id", item.product_id)
+    else:
+        changes |= _set(ticket, "equipment_id", None)
+    _after(session, ticket, actor, "set_equipment", changes, now, event="classified")
     return ticket
 
 

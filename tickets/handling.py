@@ -38,6 +38,7 @@ class ActionForm(NulFree):
     reference: Short = ""
     promised_at: Short = ""
     escalation: Short = ""
+    equipment: Short = ""  # an item's id; "" leaves the ticket about no item
     # The standard answer the reply was filled from (tickets/standard_answers.py).
     standard_answer: Short = ""
 
@@ -127,6 +128,7 @@ def _outside_answered(session, actor, ticket: Ticket, form: ActionForm, now):
 
 _ACTS = {
     "classify": _classify,
+    "set_equipment": lambda s, a, t, f, now: desk.set_equipment(s, a, t, f.equipment, now=now),
     "assign": _assign,
     "take": lambda s, a, t, f, now: desk.take(s, a, t, now=now),
     "answer": lambda s, a, t, f, now: desk.answer(s, a, t, f.body, now=now),

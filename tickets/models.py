@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb_service.accounts.models import Organisation, User
 from kb_service.articles.models import Article
-from kb_service.catalogue.models import Product
+from kb_service.catalogue.models import Equipment, Product
 from kb_service.db import Base, UTCDateTime, utcnow
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -94,6 +94,11 @@ class Ticket(Base):
     close_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Bumped by every change, so two agents saving at once cannot overwrite each other.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The installed item the request is about (the client's, or chosen by the desk); its
+    # product becomes the ticket's, and the desk sees its warranty and contract.
+    equipment_id: Mapped[str | None] = mapped_column(
+        ForeignKey("equipment.id", ondelete="SET NULL"), index=True
+    )
     # The article the client read before pressing "Still need help?", if any.
     article_id: Mapped[str | None] = mapped_column(ForeignKey("article.id", ondelete="SET NULL"))
     # What the client searched, opened and was offered in the visit that ended in this ticket.
@@ -107,6 +112,7 @@ class Ticket(Base):
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id], lazy="raise")
     product: Mapped[Product | None] = relationship(lazy="raise")
     organisation: Mapped[Organisation | None] = relationship(lazy="raise")
+    equipment: Mapped[Equipment | None] = relationship(lazy="raise")
     article: Mapped[Article | None] = relationship(lazy="raise")
     category: Mapped["TicketCategory | None"] = relationship(lazy="raise")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise")

@@ -1,6 +1,6 @@
 """What the ticket services accept: the portal's ask form and the API's bodies and answers."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,6 +25,9 @@ class TicketDraft(NulFree):
     body: str = Field(min_length=10, max_length=50_000)
     product: str | None = Field(None, max_length=64, description="Product code.")
     email: str | None = Field(None, max_length=254, description="Anonymous requester only.")
+    equipment_id: str | None = Field(
+        None, max_length=100, description="An item of the client's organisation."
+    )
 
 
 class Upload(BaseModel):
@@ -79,6 +82,12 @@ class TicketIn(NulFree):
     requester_name: str = Field("", max_length=200, description="Staff only.")
     requester_phone: str = Field("", max_length=40, description="Staff only.")
     organisation_id: int | None = Field(None, ge=1, le=DB_INT_MAX, description="Staff only.")
+    equipment_id: str | None = Field(
+        None,
+        max_length=100,
+        description="An item of the ticket's organisation (a client: their own); its product "
+        "becomes the ticket's.",
+    )
 
 
 class ActionIn(NulFree):
@@ -97,6 +106,11 @@ class ActionIn(NulFree):
     reference: str = Field("", max_length=200, description="The outside firm's reference.")
     promised_at: datetime | None = Field(None, description="When the outside firm promised.")
     escalation_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
+    equipment_id: str | None = Field(
+        None,
+        max_length=100,
+        description='set_equipment: an item of the ticket\'s organisation; "" clears it.',
+    )
 
 
 class MessageOut(BaseModel):
@@ -129,6 +143,21 @@ class EscalationOut(BaseModel):
     created_at: datetime
 
 
+class TicketEquipmentOut(BaseModel):
+    """The installed item a ticket is about, with what the desk needs at a glance."""
+
+    id: str
+    product: str
+    product_name: str
+    version: str | None
+    serial: str | None
+    location: str | None
+    installed_on: date | None
+    warranty_until: date | None
+    warranty: Literal["under_warranty", "expired", "unknown"]
+    contract: str | None
+
+
 class TicketSummary(BaseModel):
     number: str
     subject: str
@@ -156,6 +185,7 @@ class TicketOut(TicketSummary):
     closed_at: datetime | None
     solution_sent_at: datetime | None
     close_due_at: datetime | None
+    equipment: TicketEquipmentOut | None
     messages: list[MessageOut]
     history: list[EventOut]
     escalations: list[EscalationOut]

@@ -11,7 +11,8 @@ from kb_service.access import Viewer
 from kb_service.accounts.models import User
 from kb_service.accounts.service import normalise_email
 from kb_service.articles.service import get_article
-from kb_service.catalogue.models import Product
+from kb_service.catalogue.equipment import item_of, organisation_equipment
+from kb_service.catalogue.models import Equipment, Product
 from kb_service.catalogue.service import list_products
 from kb_service.db import utcnow
 from kb_service.errors import Forbidden, Invalid, NotFound
@@ -64,6 +65,7 @@ def create_from_portal(
             created_by_id=viewer.user_id,
             article_id=ask.article_id,
             trail=visit_trail(session, ask, utcnow()),
+            equipment_id=draft.equipment_id,
         ),
     )
     for upload in files:
@@ -121,6 +123,22 @@ def product_choices(session: Session, viewer: Viewer) -> tuple[list[Product], li
     products = sorted(list_products(session), key=lambda p: p.name)
     own = [p for p in products if p.code in viewer.products]
     return own, [p for p in products if p.code not in viewer.products]
+
+
+def equipment_choices(session: Session, viewer: Viewer) -> list[Equipment]:
+    """The signed-in client's organisation's items, to say which one a request is about."""
+    return organisation_equipment(session, _client_organisation(session, viewer))
+
+
+def own_item(session: Session, viewer: Viewer, equipment_id: str) -> Equipment:
+    """An item of the signed-in client's organisation, or Invalid (another's alike)."""
+    return item_of(session, equipment_id, _client_organisation(session, viewer))
+
+
+def _client_organisation(session: Session, viewer: Viewer) -> int | None:
+    if viewer.kind != "client" or viewer.user_id is None:
+        return None
+    return session.get(User, viewer.user_id).organisation_id
 
 
 def get_attachment(

@@ -52,6 +52,8 @@ MOVES: dict[str, Move] = {
     # The dispatcher sorts and hands out.
     "classify": _move(WORKING, None, DISPATCH, False, "classify"),
     "assign": _move(WORKING, None, DISPATCH, False, "assign"),
+    # Which installed item the ticket is about: whoever works it may find out.
+    "set_equipment": _move(WORKING, None, WORK, False, "name the equipment"),
     "take": _move(WORKING, None, WORK, False, "take"),
     # Working the ticket.
     "answer": _move(WORKING, None, WORK, True, "reply to the client"),

@@ -6,6 +6,7 @@ managers and admins record it, one item through the API or a whole file through
 """
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -22,6 +23,44 @@ RECORDERS = frozenset({"dispatcher", "manager", "admin"})
 FIELDS = tuple(n for n in EquipmentFields.model_fields if n not in ("organisation", "product"))
 # Ids looked up per query: well under the bind parameter limits of both engines.
 CHUNK = 1000
+# An item's warranty as the desk reads it at a glance (warranty_state).
+UNDER_WARRANTY, WARRANTY_EXPIRED, WARRANTY_UNKNOWN = "under_warranty", "expired", "unknown"
+WARRANTY_STATES = (UNDER_WARRANTY, WARRANTY_EXPIRED, WARRANTY_UNKNOWN)
+
+
+def warranty_state(warranty_until: date | None, today: date) -> str:
+    """Whether an item is under warranty on `today`: unknown when no date was recorded."""
+    if warranty_until is None:
+        return WARRANTY_UNKNOWN
+    return UNDER_WARRANTY if warranty_until >= today else WARRANTY_EXPIRED
+
+
+def organisation_equipment(session: Session, organisation_id: int | None) -> list[Equipment]:
+    """An organisation's items with their products, by product name and serial: what a
+    ticket of that organisation may name."""
+    if organisation_id is None:
+        return []
+    query = (
+        select(Equipment)
+        .join(Equipment.product)
+        .where(Equipment.organisation_id == organisation_id)
+        .options(selectinload(Equipment.product))
+        .order_by(Product.name, Equipment.serial, Equipment.id)
+    )
+    return list(session.scalars(query))
+
+
+def item_of(session: Session, equipment_id: str, organisation_id: int | None) -> Equipment:
+    """The item if it is the organisation's; Invalid alike for another's and for none, so a
+    refusal tells nothing of other organisations' equipment."""
+    query = select(Equipment).where(Equipment.id == equipment_id)
+    item = session.scalar(query.options(selectinload(Equipment.product))) if equipment_id else None
+    if item is None or organisation_id is None or item.organisation_id != organisation_id:
+        raise Invalid(
+            f"no equipment {equipment_id!r} at this organisation",
+            errors=[{"where": "equipment_id", "message": "unknown"}],
+        )
+    return item
 
 
 def list_equipment(

@@ -73,14 +73,16 @@ class SearchService:
         """Search within what the viewer may see; the first page of a query is recorded.
 
         The query's script and the viewer's ``interface_language`` decide which language's
-        articles rank first (engine.query_language). Capitals are kept for the engine (they
-        mark abbreviations such as "ПО" among synonyms). ``exact`` searches what was typed,
-        with no correction (the "search instead for" link).
+        articles rank first (engine.query_language); a client's own products' articles rank
+        higher too (``Viewer.products``, empty for staff and anonymous visitors). Capitals
+        are kept for the engine (they mark abbreviations such as "ПО" among synonyms).
+        ``exact`` searches what was typed, with no correction (the "search instead for" link).
         """
         typed = " ".join(query[: engine.MAX_QUERY_CHARS].split())
         prefer = engine.query_language(typed, interface_language)
         synonyms = self._dictionary()
-        key = ("search", typed, limit, offset, product, language, category, prefer, exact)
+        favour = viewer.products
+        key = ("search", typed, limit, offset, product, language, category, prefer, exact, favour)
         found = self._cached(
             viewer,
             key,
@@ -95,6 +97,7 @@ class SearchService:
                 category=category,
                 synonyms=synonyms,
                 prefer=prefer,
+                favour=favour,
                 correct=not exact,
             ),
             synonyms,
@@ -106,13 +109,17 @@ class SearchService:
         return result, event_id
 
     def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[Hit]:
-        """Title completions for type-ahead, among visible articles only."""
+        """Title completions for type-ahead, among visible articles only, the viewer's own
+        products' first."""
         normalised = engine.normalise_query(prefix)
         synonyms = self._dictionary()
+        favour = viewer.products
         return self._cached(
             viewer,
-            ("suggest", normalised, limit),
-            lambda: engine.suggest(self.index, normalised, groups=viewer.groups, limit=limit),
+            ("suggest", normalised, limit, favour),
+            lambda: engine.suggest(
+                self.index, normalised, groups=viewer.groups, limit=limit, favour=favour
+            ),
             synonyms,
         )
 
@@ -125,13 +132,14 @@ class SearchService:
         exclude: frozenset[str] = frozenset(),
         product: str | None = None,
     ) -> list[Hit]:
-        """Visible articles matching free text (related articles, ask-form suggestions);
-        unrecorded."""
+        """Visible articles matching free text (related articles, ask-form suggestions), the
+        viewer's own products' first; unrecorded."""
         normalised = engine.normalise_query(text)
         synonyms = self._dictionary()
+        favour = viewer.products
         result = self._cached(
             viewer,
-            ("similar", normalised, limit + len(exclude), product),
+            ("similar", normalised, limit + len(exclude), product, favour),
             lambda: engine.search(
                 self.index,
                 normalised,
@@ -140,6 +148,7 @@ class SearchService:
                 product=product,
                 correct=False,
                 synonyms=synonyms,
+                favour=favour,
             ),
             synonyms,
         )

@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import RedirectResponse
 
 from kb_service.articles.models import Article
-from kb_service.catalogue.models import Product
+from kb_service.catalogue.models import Equipment, Product
 from kb_service.errors import Invalid
 from kb_service.storage import AttachmentStore
 from portal.deps import Page, PageDep
@@ -27,6 +27,7 @@ class AskForm:
     own_products: list[Product]  # the client's organisation's products, offered first
     other_products: list[Product]
     article: Article | None  # the article the client came from, if any
+    equipment: list[Equipment]  # the client's organisation's items, to name the one it is about
     errors: set[str] = field(default_factory=set)  # names of the fields to correct
 
 
@@ -35,19 +36,30 @@ def new(
     page: PageDep,
     article: Annotated[str | None, Query(max_length=100)] = None,
     subject: Annotated[str, Query(max_length=300)] = "",
+    equipment: Annotated[str, Query(max_length=100)] = "",
 ):
+    """The form; `equipment` names an item of the client's organisation ("My equipment")."""
     if page.viewer.user_id is None and not page.settings.anonymous_tickets:
         login = page.request.url_for("portal.login")
         return RedirectResponse(f"{login}?next=/ask", status_code=303)
     noted = service.noted_article(page.db, page.viewer, article)
     ask = asking.start_ask(page.db, page.viewer, page.visit_id, noted.id if noted else None)
-    return _render_form(page, form_page(page, ask, {"subject": subject}))
+    fields, errors = _chosen_item(page, {"subject": subject}, equipment)
+    return _render_form(page, form_page(page, ask, fields, errors))
 
 
 @router.post("/ask/suggest", name="portal.ask_suggest")
-def suggest(page: PageDep, ask: Text, subject: Text = "", body: Text = "", product: Text = ""):
+def suggest(
+    page: PageDep,
+    ask: Text,
+    subject: Text = "",
+    body: Text = "",
+    product: Text = "",
+    equipment_id: Text = "",
+):
     visit = asking.get_ask(page.db, ask, page.visit_id)
     text = f"{subject} {body}"
+    product = _chosen_item(page, {"product": product}, equipment_id)[0]["product"]
     hits = asking.suggest(page.db, page.search, page.viewer, visit, text, product)
     return render(page.request, "ask/_suggestions.html", hits=hits, ask=visit)
 
@@ -76,10 +88,12 @@ def submit(
     body: Text = "",
     product: Text = "",
     email: Text = "",
+    equipment_id: Text = "",
     attachments: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies it
 ):
     visit = asking.get_ask(page.db, ask, page.visit_id)
     fields = {"subject": subject, "body": body, "product": product or None, "email": email}
+    fields["equipment_id"] = equipment_id or None
     try:
         ticket = _create(page, visit, fields, attachments)
     except Invalid as exc:
@@ -97,7 +111,20 @@ def form_page(page: Page, ask: AskVisit, fields: dict, errors: set[str] = frozen
     """The ask form as the client left it, with the products to choose from."""
     own, others = service.product_choices(page.db, page.viewer)
     article = service.noted_article(page.db, page.viewer, ask.article_id)
-    return AskForm(ask, fields, own, others, article, set(errors))
+    items = service.equipment_choices(page.db, page.viewer)
+    return AskForm(ask, fields, own, others, article, items, set(errors))
+
+
+def _chosen_item(page: Page, fields: dict, equipment_id: str) -> tuple[dict, set[str]]:
+    """The fields with the chosen item and its product, or as they were with the item to
+    correct when it is none of the client's organisation's."""
+    if not equipment_id:
+        return fields, set()
+    try:
+        item = service.own_item(page.db, page.viewer, equipment_id)
+    except Invalid:
+        return fields, {"equipment_id"}
+    return {**fields, "equipment_id": item.id, "product": item.product.code}, set()
 
 
 def _render_form(page: Page, form: AskForm, status: int = 200):

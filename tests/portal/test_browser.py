@@ -153,6 +153,8 @@ PAGES = {
     "ask": "/ask?article=kb-0001",
     "login": "/login",
     "my-tickets": "/tickets",
+    "my-equipment": "/equipment",
+    "ask-about-equipment": "/ask?equipment=AU-NET-01",
 }
 
 

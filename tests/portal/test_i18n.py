@@ -10,6 +10,7 @@ import pytest
 from kb_service.accounts.reset import LinkState
 from kb_service.articles.models import REVIEW_DECISIONS, STATUSES
 from kb_service.audit import service as audit
+from kb_service.catalogue.equipment import WARRANTY_STATES
 from kb_service.webhooks.events import EVENTS as WEBHOOK_EVENTS
 from kb_service.webhooks.models import STATUSES as WEBHOOK_STATUSES
 from portal.i18n import LANGUAGES, Translator, catalogue, negotiate
@@ -33,7 +34,8 @@ CONSOLE = {
     "clock_name": ("response", "resolution"),
     "action": (*workflow.MOVES, "create", *linking.HISTORY_ACTIONS),
     "field": ("status", "priority", "assignee_id", "group_id", "category_id", "product_id",
-              "organisation_id", "escalation", "solution_sent"),
+              "organisation_id", "escalation", "solution_sent", "equipment_id"),
+    "warranty": WARRANTY_STATES,
     "problem": ("invalid", "conflict", "stale"),
     # The reports' measures (name and how it is computed), periods, scopes and CSV parts.
     "reports.m": KNOWLEDGE_LINES + DESK_LINES,

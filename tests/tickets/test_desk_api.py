@@ -169,6 +169,7 @@ SETUP = {
     "assign": "new", "take": "new", "answer": "open", "request_info": "open", "note": "open",
     "escalate": "open", "escalate_outside": "open", "outside_answered": "open",
     "resolve": "open", "send_solution": "resolved", "close": "resolved", "reopen": "closed",
+    "set_equipment": "open",
 }  # fmt: skip
 
 
@@ -204,6 +205,7 @@ def _fields(action: str, ids: dict, made: dict) -> dict:
         },
         "outside_answered": {"escalation_id": made["escalation_id"], "text": "Fixed in 2.1"},
         "classify": {"priority": "low"},
+        "set_equipment": {"equipment_id": ""},
     }.get(action, {"text": "Some words"})  # fmt: skip
 
 

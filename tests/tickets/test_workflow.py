@@ -20,6 +20,7 @@ EXPECTED = {
     "confirm": ({R}, {"resolved": "closed"}),
     "reject": ({R}, {"resolved": "open"}),
     "classify": ({D, M, A}, {"new": "open", "open": "=", "waiting": "open"}),
+    "set_equipment": ({D, E, M, A}, {"new": "=", "open": "=", "waiting": "="}),
     "assign": ({D, M, A}, {"new": "open", "open": "=", "waiting": "open"}),
     "take": ({D, E, M, A}, {"new": "open", "open": "=", "waiting": "open"}),
     "answer": ({D, E, M, A}, {"new": "open", "open": "=", "waiting": "open"}),

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm.exc import StaleDataError
 
+from kb_service.catalogue.equipment import organisation_equipment, warranty_state
+from kb_service.catalogue.models import Equipment
 from kb_service.db import utcnow
 from kb_service.errors import Conflict, Forbidden, Invalid
 from portal.deps import Page, PageDep, sign_in_first
@@ -37,6 +39,9 @@ class TicketPage:
     problem: str = ""  # "invalid", "conflict" or "stale"
     errors: frozenset[str] = frozenset()  # the fields to correct
     kb: Knowledge | None = None  # the knowledge base panel and the standard answers
+    # The ticket organisation's items it may name, and its item's warranty state.
+    equipment: list[Equipment] = field(default_factory=list)
+    warranty: str = ""
 
 
 @router.get("/console/tickets/{number}", name="portal.console_ticket")
@@ -97,6 +102,8 @@ def ticket_page(
     kb = knowledge(page, ticket, kb_query, answer_id)
     actor = desk.actor_for(page.viewer, ticket)
     choices = handling.choices(page.db)
+    items = organisation_equipment(page.db, ticket.organisation_id)
+    item = ticket.equipment
     return TicketPage(
         ticket=ticket,
         messages=desk.conversation(ticket, page.viewer),
@@ -115,7 +122,14 @@ def ticket_page(
             "category_id": {c.id: c for c in choices.categories},
             "product_id": {p.id: p.name for p in choices.products},
             "article": {link.article.id: link.article.title for link in kb.links},
+            "equipment_id": {i.id: _label(i) for i in [*items, *([item] if item else [])]},
         },
         kb=kb,
+        equipment=items,
+        warranty=warranty_state(item.warranty_until, utcnow().date()) if item else "",
         **refusal,
     )
+
+
+def _label(item: Equipment) -> str:
+    return " · ".join(p for p in (item.product.name, item.serial, item.location) if p)
