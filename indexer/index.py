@@ -15,7 +15,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer import generations, schema
-from indexer.analysis import PART_BREAK
+from indexer.analysis import PART_BREAK, warm
 from indexer.documents import Document
 from indexer.segment_cache import IndexCaches
 from indexer.view import IndexView
@@ -70,6 +70,7 @@ class SearchIndex:
         self.version = 0
         self._caches = IndexCaches(self.path.resolve())
         self._position_cache: tuple[tuple[str | None, int], tuple[int, bool]] | None = None
+        warm()
         with self._writing():
             if self._current_name() is None:
                 name = generations.next_name(self.path)
