@@ -34,11 +34,42 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(language)
 
 
+@lru_cache(maxsize=1)
+def _morphology():  # noqa: ANN202 (pymorphy3 has no type hints)
+    # Made lazily, like the stemmers: loading the dictionary takes a fraction of a second
+    # and ~15 MB, which processes that never analyse Russian need not pay.
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+def warm() -> None:
+    """Load the Russian dictionary now (~0.5 s), not inside the first search or publish."""
+    _morphology()
+
+
+def lemma(word: str) -> str:
+    """The dictionary form of a folded Russian word ("окон" -> "окно"), or the word itself
+    when the dictionary does not know it (names, typos: the stemmer alone handles those)."""
+    if not word.isalpha():
+        return word
+    parses = _morphology().parse(word)
+    if parses and parses[0].is_known:
+        return fold(parses[0].normal_form)
+    return word
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Stem one folded word with the stemmer of its script (Cyrillic or Latin)."""
+    """Stem one folded word with the stemmer of its script (Cyrillic or Latin).
+
+    A Russian word is first brought to its dictionary form (pymorphy3), then stemmed: the
+    stemmer alone leaves forms with a changing stem apart ("окна" -> "окн", "окон" ->
+    "окон"; "людей" and "человек"), which lemmatising joins; the stemmer still joins the
+    forms the dictionary does not know. Measured on bench/relevance.py (RESULTS.md).
+    """
     if _CYRILLIC_RE.search(word):
-        return _stemmer("russian").stemWord(word)
+        return _stemmer("russian").stemWord(lemma(word))
     if _LATIN_RE.search(word):
         return _stemmer("english").stemWord(word)
     return word
@@ -79,6 +110,9 @@ class MixedLanguageAnalyzer(Analyzer):
         # Keep stop words (unstemmed title words only): a query of nothing but stop words
         # ("не", "the") still finds the titles that contain them.
         self.stops = stops
+        # Russian words lemmatised before stemming (see stem): an index analysed without it
+        # compares different, so it is rebuilt.
+        self.lemmas = True
 
     def __eq__(self, other: object) -> bool:
         # getattr: an analyzer unpickled from an older index's schema lacks newer attributes,
@@ -87,10 +121,11 @@ class MixedLanguageAnalyzer(Analyzer):
             isinstance(other, MixedLanguageAnalyzer)
             and getattr(other, "stemming", None) == self.stemming
             and getattr(other, "stops", False) == self.stops
+            and getattr(other, "lemmas", False) == getattr(self, "lemmas", False)
         )
 
     def __hash__(self) -> int:
-        return hash((type(self), self.stemming, self.stops))
+        return hash((type(self), self.stemming, self.stops, getattr(self, "lemmas", False)))
 
     def __call__(  # the signature is Whoosh's
         self,
@@ -125,6 +160,61 @@ class MixedLanguageAnalyzer(Analyzer):
             if keeporiginal:
                 token.original = match.group()
             pos += 1
+            yield token
+
+
+# Text parts the pair analyzer keeps apart (a title's last word and the body's first are no pair).
+PART_BREAK = "\x1e"
+
+
+def word_pairs(text: str) -> list[str]:
+    """Neighbouring indexed words as one term each, in either order ("печат област").
+
+    Stop words between them are skipped, so "выбор области печати" and "области для печати"
+    both give "област печат": an article where the query's words stand together ranks above
+    one that has them scattered (the proximity of query words, as terms BM25 can score).
+    """
+    found = []
+    for part in text.split(PART_BREAK):
+        previous = None
+        for match in WORD_RE.finditer(part):
+            term = index_term(match.group())
+            if term is None:
+                continue
+            if previous is not None and previous != term:
+                found.append(f"{min(previous, term)} {max(previous, term)}")
+            previous = term
+    return found
+
+
+class PairAnalyzer(Analyzer):
+    """Indexes the neighbouring word pairs of title and body (see word_pairs)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PairAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # the signature is Whoosh's
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, text in enumerate(word_pairs(value)):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos + pos
             yield token
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer import generations, schema
+from indexer.analysis import PART_BREAK, warm
 from indexer.documents import Document
 from indexer.segment_cache import IndexCaches
 from indexer.view import IndexView
@@ -37,6 +38,7 @@ def to_fields(doc: Document) -> dict[str, object]:
         schema.TAGS: " ".join(doc.tags),
         schema.TITLE_WORDS: doc.title,
         schema.CODES: f"{doc.title}\n{doc.body}\n{' '.join(doc.products)}",
+        schema.PAIRS: f"{doc.title}{PART_BREAK}{doc.body}",
         schema.LANGUAGE: doc.language,
         schema.PRODUCTS: ",".join(doc.products),
         schema.GROUPS: ",".join(doc.groups),
@@ -68,6 +70,7 @@ class SearchIndex:
         self.version = 0
         self._caches = IndexCaches(self.path.resolve())
         self._position_cache: tuple[tuple[str | None, int], tuple[int, bool]] | None = None
+        warm()
         with self._writing():
             if self._current_name() is None:
                 name = generations.next_name(self.path)

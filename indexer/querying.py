@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from whoosh import query as q
 
 from indexer import schema
-from indexer.analysis import WORD_RE, fold, is_indexed_word, stem
+from indexer.analysis import WORD_RE, fold, is_indexed_word, stem, word_pairs
 
 # Queries beyond this are pasted logs; the rest adds time, not relevance.
 MAX_QUERY_CHARS = 4_000
@@ -54,6 +54,17 @@ def weighted_terms(parsed: ParsedQuery) -> dict[str, float]:
     """Query terms and their weights: any word may match; a repeated word weighs more."""
     counts = Counter(stem(w) for w in parsed.words if is_indexed_word(w))
     return {term: 1.0 + math.log(count) for term, count in counts.most_common(MAX_TERMS)}
+
+
+# Pairs are the proximity of words people type together; a pasted report's pairs are noise.
+MAX_PAIR_QUERY_WORDS = 8
+
+
+def query_pairs(parsed: ParsedQuery) -> dict[str, float]:
+    """The query's neighbouring word pairs (see analysis.word_pairs), each weighing 1."""
+    if len(parsed.words) > MAX_PAIR_QUERY_WORDS:
+        return {}
+    return dict.fromkeys(word_pairs(" ".join(parsed.words))[:MAX_TERMS], 1.0)
 
 
 def _phrase_query(words: tuple[str, ...]) -> q.Query | None:

@@ -2,7 +2,7 @@
 
 from whoosh import fields
 
-from indexer.analysis import CodeAnalyzer, MixedLanguageAnalyzer
+from indexer.analysis import CodeAnalyzer, MixedLanguageAnalyzer, PairAnalyzer
 
 # The article's import id: the unique key for upserts and deletes, and what hits return.
 ID = "id"
@@ -18,6 +18,9 @@ TITLE_WORDS = "title_words"
 # Joined forms of product and model codes in title, body and products (LP-2040 -> lp2040),
 # so a code matches however it is written (see analysis.code_variants).
 CODES = "codes"
+# Neighbouring word pairs of title and body ("област печат"): scored with the query's own pairs,
+# so articles where the query's words stand together rank above those where they are scattered.
+PAIRS = "pairs"
 # Article language, stored and faceted.
 LANGUAGE = "language"
 # Product codes with their ancestor families: filter, facet, and shown on hits.
@@ -45,6 +48,8 @@ META_ID = "\x00meta"
 FIELD_BOOSTS = {TITLE: 1.5, BODY: 1.0, TAGS: 1.0}
 # The weight of the joined code forms, scored with the query's own code forms.
 CODE_BOOST = 1.0
+# The weight of the word pairs, against a single word's 1.0.
+PAIR_BOOST = 0.5
 
 
 def build_schema() -> fields.Schema:
@@ -64,6 +69,7 @@ def build_schema() -> fields.Schema:
                 analyzer=MixedLanguageAnalyzer(stemming=False, stops=True), phrase=False
             ),
             CODES: fields.TEXT(analyzer=CodeAnalyzer(), phrase=False),
+            PAIRS: fields.TEXT(analyzer=PairAnalyzer(), phrase=False),
             LANGUAGE: fields.ID(stored=True),
             PRODUCTS: fields.KEYWORD(stored=True, commas=True),
             CATEGORY: fields.ID(stored=True),

@@ -13,7 +13,13 @@ from indexer import schema
 from indexer.analysis import is_indexed_word, stem, words
 from indexer.index import SearchIndex
 from indexer.layout import switched
-from indexer.querying import MAX_QUERY_CHARS, ParsedQuery, normalise_query, required_query
+from indexer.querying import (
+    MAX_QUERY_CHARS,
+    ParsedQuery,
+    normalise_query,
+    query_pairs,
+    required_query,
+)
 from indexer.rewriting import plan
 from indexer.scoring import score, top
 from indexer.snippets import EMPTY, Snippet, snippet
@@ -125,6 +131,9 @@ def search(
         scores = score(view, planned.terms, population)
         if planned.codes:
             scores += score(view, planned.codes, population, {schema.CODES: 1.0})
+        pairs = query_pairs(planned.parsed)
+        if pairs:
+            scores += score(view, pairs, population, {schema.PAIRS: schema.PAIR_BOOST})
         if planned.title_words:
             scores += score(view, planned.title_words, population, {schema.TITLE_WORDS: 1.0})
         matched = (scores > 0) & visible

@@ -22,7 +22,14 @@ FACET_FIELDS = {
     "category": schema.CATEGORY,
     "language": schema.LANGUAGE,
 }
-SCORED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS, schema.TITLE_WORDS, schema.CODES)
+SCORED_FIELDS = (
+    schema.TITLE,
+    schema.BODY,
+    schema.TAGS,
+    schema.TITLE_WORDS,
+    schema.CODES,
+    schema.PAIRS,
+)
 # Viewers come in few group combinations; filters per view are few and small (N bits).
 _MAX_FILTERS = 256
 
