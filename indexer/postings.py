@@ -97,3 +97,20 @@ def keyword_codes(
     for docnum, doc_codes in enumerate(per_doc):
         codes[docnum, : len(doc_codes)] = doc_codes
     return values, codes
+
+
+def value_codes(reader: IndexReader, field: str) -> np.ndarray:
+    """Per document, a number for its value of a single-valued field; -1 where it has none.
+
+    Read segment by segment, past the postings cache: a field with a value for every pair of
+    documents would fill the cache with entries no query asks for.
+    """
+    codes = np.full(reader.doc_count_all(), -1, dtype=np.int32)
+    if field not in reader.schema:
+        return codes
+    numbers: dict[bytes, int] = {}
+    for leaf, offset in reader.leaf_readers():
+        for term in leaf.lexicon(field):
+            ids, _weights = leaf_postings(leaf, field, term.decode("utf-8"))
+            codes[ids + offset] = numbers.setdefault(term, len(numbers))
+    return codes

@@ -24,6 +24,9 @@ LANGUAGE = "language"
 PRODUCTS = "products"
 # Category slug: filter and facet.
 CATEGORY = "category"
+# The translation group (an article and its version in the other language share it): a
+# search shows one article of a group (indexer.translations), so none appears twice.
+TRANSLATION = "translation"
 # Access groups: the viewer filter applied inside every search, so nothing invisible counts.
 GROUPS = "groups"
 # Last change time (ISO 8601, UTC), stored for display; nothing searches or sorts by it.
@@ -67,6 +70,7 @@ def build_schema() -> fields.Schema:
             LANGUAGE: fields.ID(stored=True),
             PRODUCTS: fields.KEYWORD(stored=True, commas=True),
             CATEGORY: fields.ID(stored=True),
+            TRANSLATION: fields.ID(),
             GROUPS: fields.KEYWORD(commas=True),
             UPDATED_AT: fields.STORED(),
             KIND: fields.ID(),

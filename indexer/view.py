@@ -13,7 +13,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import schema
-from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays
+from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays, value_codes
 from indexer.segment_cache import IndexCaches
 from indexer.whoosh_internals import open_stored_fields
 
@@ -83,7 +83,7 @@ class IndexView:
 
     def warm(self) -> None:
         """Build the per-view arrays now, off the request path."""
-        _ = self.alive, self.lengths, self.facets
+        _ = self.alive, self.lengths, self.facets, self.translations
         open_stored_fields(self.reader)
 
     # -- per-document arrays ---------------------------------------------------------------
@@ -110,6 +110,11 @@ class IndexView:
             name: keyword_codes(self.reader, field, self.postings)
             for name, field in FACET_FIELDS.items()
         }
+
+    @cached_property
+    def translations(self) -> np.ndarray:
+        """Per document, the number of its translation group; -1 for an article without one."""
+        return value_codes(self.reader, schema.TRANSLATION)
 
     # -- caches ------------------------------------------------------------------------------
 
