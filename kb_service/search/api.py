@@ -21,6 +21,13 @@ router = APIRouter(tags=["search"])
 SearchId = Annotated[int, Path(ge=1, le=MAX_SEARCH_ID)]
 
 
+class TranslationOut(BaseModel):
+    id: str
+    title: str
+    language: str
+    url: str
+
+
 class ResultOut(BaseModel):
     id: str
     title: str
@@ -29,6 +36,12 @@ class ResultOut(BaseModel):
     score: float
     language: str
     products: list[str]
+    translations: list[TranslationOut] = Field(
+        default=[],
+        description="This article's translations that matched too: each group of translations "
+        "is one result, in the caller's first Accept-Language of ru and en, and counts once "
+        "in `total` and in each facet.",
+    )
 
 
 class FacetOut(BaseModel):
@@ -114,8 +127,9 @@ def suggest(
     viewer: ViewerDep,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
+    accept_language: Annotated[str | None, Header(max_length=500)] = None,
 ):
-    hits = search.suggest(viewer, q, limit)
+    hits = search.suggest(viewer, q, limit, interface_language=_first_language(accept_language))
     return [SuggestionOut(id=h.id, title=h.title, url=links(h.id)) for h in hits]
 
 
@@ -137,6 +151,10 @@ def _hit(links: ArticleLinks, hit) -> dict:
         "url": links(hit.id),
         "language": hit.language,
         "products": list(hit.products),
+        "translations": [
+            TranslationOut(id=t.id, title=t.title, language=t.language, url=links(t.id))
+            for t in hit.translations
+        ],
     }
 
 

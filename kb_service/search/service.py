@@ -75,12 +75,14 @@ class SearchService:
         The query's script and the viewer's ``interface_language`` decide which language's
         articles rank first (engine.query_language). Capitals are kept for the engine (they
         mark abbreviations such as "ПО" among synonyms). ``exact`` searches what was typed,
-        with no correction (the "search instead for" link).
+        with no correction (the "search instead for" link). Of an article and its translation
+        that both match, the one in the interface language is shown, the other named on it.
         """
         typed = " ".join(query[: engine.MAX_QUERY_CHARS].split())
         prefer = engine.query_language(typed, interface_language)
         synonyms = self._dictionary()
-        key = ("search", typed, limit, offset, product, language, category, prefer, exact)
+        shown = interface_language
+        key = ("search", typed, limit, offset, product, language, category, prefer, shown, exact)
         found = self._cached(
             viewer,
             key,
@@ -95,6 +97,7 @@ class SearchService:
                 category=category,
                 synonyms=synonyms,
                 prefer=prefer,
+                viewer_language=shown,
                 correct=not exact,
             ),
             synonyms,
@@ -105,14 +108,23 @@ class SearchService:
             event_id = _record_search(self.activity, viewer, query, result.total, visit_id)
         return result, event_id
 
-    def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[Hit]:
-        """Title completions for type-ahead, among visible articles only."""
+    def suggest(
+        self, viewer: Viewer, prefix: str, limit: int = 8, interface_language: str | None = None
+    ) -> list[Hit]:
+        """Title completions for type-ahead, among visible articles only; one of an article
+        and its translation, in the interface language."""
         normalised = engine.normalise_query(prefix)
         synonyms = self._dictionary()
         return self._cached(
             viewer,
-            ("suggest", normalised, limit),
-            lambda: engine.suggest(self.index, normalised, groups=viewer.groups, limit=limit),
+            ("suggest", normalised, limit, interface_language),
+            lambda: engine.suggest(
+                self.index,
+                normalised,
+                groups=viewer.groups,
+                limit=limit,
+                viewer_language=interface_language,
+            ),
             synonyms,
         )
 
@@ -124,14 +136,15 @@ class SearchService:
         limit: int = 5,
         exclude: frozenset[str] = frozenset(),
         product: str | None = None,
+        interface_language: str | None = None,
     ) -> list[Hit]:
         """Visible articles matching free text (related articles, ask-form suggestions);
-        unrecorded."""
+        unrecorded. An excluded article's translation is excluded with it."""
         normalised = engine.normalise_query(text)
         synonyms = self._dictionary()
         result = self._cached(
             viewer,
-            ("similar", normalised, limit + len(exclude), product),
+            ("similar", normalised, limit + len(exclude), product, interface_language),
             lambda: engine.search(
                 self.index,
                 normalised,
@@ -140,10 +153,15 @@ class SearchService:
                 product=product,
                 correct=False,
                 synonyms=synonyms,
+                viewer_language=interface_language,
             ),
             synonyms,
         )
-        return [hit for hit in result.hits if hit.id not in exclude][:limit]
+        return [hit for hit in result.hits if not _among(hit, exclude)][:limit]
+
+
+def _among(hit: Hit, ids: frozenset[str]) -> bool:
+    return hit.id in ids or any(t.id in ids for t in hit.translations)
 
 
 def _weight(value: SearchResult | list[Hit]) -> int:

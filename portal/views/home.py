@@ -11,7 +11,7 @@ from kb_service.catalogue.service import families
 from kb_service.feedback.service import popular_articles
 from portal.aggregates import kept_for
 from portal.deps import PageDep
-from portal.templating import render
+from portal.templating import language_of, render
 
 router = APIRouter()
 FAVICON = Path(__file__).parents[1] / "static" / "favicon.ico"
@@ -30,7 +30,8 @@ def home(page: PageDep):
 
 @router.get("/suggest", name="portal.typeahead")
 def typeahead(page: PageDep, q: Annotated[str, Query(max_length=200)] = ""):
-    hits = page.search.suggest(page.viewer, q, limit=6)
+    language = language_of(page.request)
+    hits = page.search.suggest(page.viewer, q, limit=6, interface_language=language)
     return render(page.request, "home/_typeahead.html", hits=hits, q=q)
 
 
