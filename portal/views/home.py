@@ -19,11 +19,20 @@ FAVICON = Path(__file__).parents[1] / "static" / "favicon.ico"
 
 @router.get("/", name="portal.home")
 def home(page: PageDep):
+    language = language_of(page.request)
     return render(
         page.request,
         "home/index.html",
-        popular=kept_for(page, "popular", lambda: popular_articles(page.db, page.viewer, limit=6)),
-        recent=kept_for(page, "recent", lambda: recent_articles(page.db, page.viewer, limit=6)),
+        popular=kept_for(
+            page,
+            ("popular", language),
+            lambda: popular_articles(page.db, page.viewer, limit=6, language=language),
+        ),
+        recent=kept_for(
+            page,
+            ("recent", language),
+            lambda: recent_articles(page.db, page.viewer, limit=6, language=language),
+        ),
         families=kept_for(page, "families", lambda: families(page.db)),
     )
 
