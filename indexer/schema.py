@@ -5,6 +5,8 @@ from whoosh import fields
 from indexer.analysis import CodeAnalyzer, MixedLanguageAnalyzer
 
 # The article's import id: the unique key for upserts and deletes, and what hits return.
+# Also a column, so a translation named on a hit costs ~1 µs to read, not a whole stored
+# document (~11 µs with its body text on a quiet machine, 190 µs under load).
 ID = "id"
 # Title words, stemmed; searched with a boost because a title states what the article is about.
 TITLE = "title"
@@ -59,7 +61,7 @@ def build_schema() -> fields.Schema:
     stemmed = MixedLanguageAnalyzer()
     return fields.Schema(
         **{
-            ID: fields.ID(stored=True, unique=True),
+            ID: fields.ID(stored=True, unique=True, sortable=True),
             TITLE: fields.TEXT(analyzer=stemmed, stored=True),
             BODY: fields.TEXT(analyzer=stemmed),
             TAGS: fields.TEXT(analyzer=stemmed, phrase=False),

@@ -83,7 +83,7 @@ class IndexView:
 
     def warm(self) -> None:
         """Build the per-view arrays now, off the request path."""
-        _ = self.alive, self.lengths, self.facets, self.translations
+        _ = self.alive, self.lengths, self.facets, self.translations, self.ids
         open_stored_fields(self.reader)
 
     # -- per-document arrays ---------------------------------------------------------------
@@ -115,6 +115,16 @@ class IndexView:
     def translations(self) -> np.ndarray:
         """Per document, the number of its translation group; -1 for an article without one."""
         return value_codes(self.reader, schema.TRANSLATION)
+
+    @cached_property
+    def ids(self):
+        """Each document's import id by number, read from its column (None: no column)."""
+        return self.reader.column_reader(schema.ID) if self.reader.has_column(schema.ID) else None
+
+    def language_of(self, docnum: int) -> str:
+        values, codes = self.facets["language"]
+        code = codes[docnum, 0]
+        return values[code] if code >= 0 else ""
 
     # -- caches ------------------------------------------------------------------------------
 

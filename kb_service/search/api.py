@@ -23,7 +23,6 @@ SearchId = Annotated[int, Path(ge=1, le=MAX_SEARCH_ID)]
 
 class TranslationOut(BaseModel):
     id: str
-    title: str
     language: str
     url: str
 
@@ -152,8 +151,7 @@ def _hit(links: ArticleLinks, hit) -> dict:
         "language": hit.language,
         "products": list(hit.products),
         "translations": [
-            TranslationOut(id=t.id, title=t.title, language=t.language, url=links(t.id))
-            for t in hit.translations
+            TranslationOut(id=t.id, language=t.language, url=links(t.id)) for t in hit.translations
         ],
     }
 
