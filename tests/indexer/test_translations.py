@@ -95,3 +95,18 @@ def test_type_ahead_offers_one_title_of_a_pair(pairs: SearchIndex) -> None:
     assert titles == ["ru4"]
     english = [hit.id for hit in suggest(pairs, "lp4", groups=PUBLIC, viewer_language="en")]
     assert english == ["en4"]
+
+
+def test_a_translation_added_in_a_later_commit_joins_its_pair(pairs: SearchIndex) -> None:
+    pairs.apply(
+        [make_doc("en-alone", "Printer LP99 jam", "Jam.", translation="t99", language="en")],
+        position=2,
+    )
+    pairs.apply(
+        [make_doc("ru-alone", "Принтер LP99 замятие", "Замятие.", translation="t99")], position=3
+    )
+    pairs.refresh()
+    result = search(pairs, "lp99", groups=PUBLIC, viewer_language="en")
+    assert [(hit.id, [t.id for t in hit.translations]) for hit in result.hits] == [
+        ("en-alone", ["ru-alone"])
+    ]
