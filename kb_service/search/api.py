@@ -35,12 +35,6 @@ class ResultOut(BaseModel):
     score: float
     language: str
     products: list[str]
-    translations: list[TranslationOut] = Field(
-        default=[],
-        description="This article's translations that matched too: each group of translations "
-        "is one result, in the caller's first Accept-Language of ru and en, and counts once "
-        "in `total` and in each facet.",
-    )
 
 
 class FacetOut(BaseModel):
@@ -61,6 +55,12 @@ class SearchOut(BaseModel):
     )
     corrected_from: str | None = Field(
         None, description="`query` when the results are for a correction of it, else null."
+    )
+    translations: dict[str, list[TranslationOut]] = Field(
+        default={},
+        description="By result id, its translations that matched too. An article and its "
+        "translation are one result, in the caller's first Accept-Language of ru and en, "
+        "counted once in `total` and in each facet (a language counts what choosing it finds).",
     )
 
 
@@ -116,6 +116,11 @@ def search(
         search_id=event_id,
         searched_query=result.searched_query if result.corrected else result.query,
         corrected_from=result.query if result.corrected else None,
+        translations={
+            h.id: [TranslationOut(id=t.id, language=t.language, url=links(t.id)) for t in ts]
+            for h in result.hits
+            if (ts := h.translations)
+        },
     )
 
 
@@ -150,9 +155,6 @@ def _hit(links: ArticleLinks, hit) -> dict:
         "url": links(hit.id),
         "language": hit.language,
         "products": list(hit.products),
-        "translations": [
-            TranslationOut(id=t.id, language=t.language, url=links(t.id)) for t in hit.translations
-        ],
     }
 
 

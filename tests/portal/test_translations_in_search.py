@@ -41,24 +41,23 @@ def _wait_until(condition, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def test_the_api_shows_a_pair_once_and_names_the_translation(linked):
+def test_the_api_shows_a_pair_once_and_names_the_translation_beside_the_results(linked):
     english = _api(linked, "zetaprint", EN)
     assert english["total"] == 1
     [hit] = english["results"]
     assert (hit["id"], hit["language"]) == ("en-zeta", "en")
-    assert [(t["id"], t["language"], t["url"]) for t in hit["translations"]] == [
-        ("ru-zeta", "ru", "/articles/ru-zeta")
-    ]
+    assert english["translations"] == {
+        "en-zeta": [{"id": "ru-zeta", "language": "ru", "url": "/articles/ru-zeta"}]
+    }
     russian = _api(linked, "zetaprint", RU)
-    assert [(r["id"], [t["id"] for t in r["translations"]]) for r in russian["results"]] == [
-        ("ru-zeta", ["en-zeta"])
-    ]
+    assert [r["id"] for r in russian["results"]] == ["ru-zeta"]
+    assert [t["id"] for t in russian["translations"]["ru-zeta"]] == ["en-zeta"]
     assert {f["value"]: f["count"] for f in russian["facets"]["language"]} == {"ru": 1, "en": 1}
 
 
 def test_a_translation_the_caller_may_not_see_is_never_named(linked):
     found = _api(linked, "zetascan", EN)
-    assert [(r["id"], r["translations"]) for r in found["results"]] == [("ru-zscan", [])]
+    assert ([r["id"] for r in found["results"]], found["translations"]) == (["ru-zscan"], {})
     assert "en-zscan" not in str(found)
 
 
