@@ -105,9 +105,14 @@ def value_codes(reader: IndexReader, field: str) -> np.ndarray:
     Read from the field's column, a value a document: reading the postings of each distinct
     value instead took 6.3 s at 20,000 documents in pairs (under load), the column 0.04 s.
     """
-    count = reader.doc_count_all()
-    if not reader.has_column(field):
-        return np.full(count, -1, dtype=np.int32)
+    codes = np.full(reader.doc_count_all(), -1, dtype=np.int32)
     numbers: dict[str, int] = {}
-    found = (numbers.setdefault(v, len(numbers)) if v else -1 for v in reader.column_reader(field))
-    return np.fromiter(found, dtype=np.int32, count=count)
+    # Segment by segment: one without the column (only the meta document, say) has no values.
+    for leaf, offset in reader.leaf_readers():
+        if not leaf.has_column(field):
+            continue
+        column = leaf.column_reader(field)
+        values = [numbers.setdefault(v, len(numbers)) if v else -1 for v in column]
+        values = values[: leaf.doc_count_all()]
+        codes[offset : offset + len(values)] = values
+    return codes
