@@ -1,6 +1,6 @@
 """The index schema: field names as constants, each with the reason it exists."""
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from indexer.analysis import CodeAnalyzer, MixedLanguageAnalyzer
 
@@ -53,6 +53,20 @@ FIELD_BOOSTS = {TITLE: 1.5, BODY: 1.0, TAGS: 1.0}
 CODE_BOOST = 1.0
 
 
+class ValueColumn(columns.VarBytesColumn):
+    """Whoosh's column of strings, equal to another of the same settings.
+
+    Whoosh's own column types compare by identity, so an index's stored schema would never
+    equal a freshly built one, and every start would count the index as new (SearchIndex).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
 def build_schema() -> fields.Schema:
     """The schema every generation of the index is written with.
 
@@ -62,7 +76,7 @@ def build_schema() -> fields.Schema:
     stemmed = MixedLanguageAnalyzer()
     return fields.Schema(
         **{
-            ID: fields.ID(stored=True, unique=True, sortable=True),
+            ID: fields.ID(stored=True, unique=True, sortable=ValueColumn()),
             TITLE: fields.TEXT(analyzer=stemmed, stored=True),
             BODY: fields.TEXT(analyzer=stemmed),
             TAGS: fields.TEXT(analyzer=stemmed, phrase=False),
@@ -73,7 +87,7 @@ def build_schema() -> fields.Schema:
             LANGUAGE: fields.ID(stored=True),
             PRODUCTS: fields.KEYWORD(stored=True, commas=True),
             CATEGORY: fields.ID(stored=True),
-            TRANSLATION: fields.ID(sortable=True),
+            TRANSLATION: fields.ID(sortable=ValueColumn()),
             GROUPS: fields.KEYWORD(commas=True),
             UPDATED_AT: fields.STORED(),
             KIND: fields.ID(),
