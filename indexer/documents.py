@@ -17,3 +17,5 @@ class Document:
     category: str | None = None  # category slug
     tags: tuple[str, ...] = ()
     updated_at: datetime | None = None  # aware UTC
+    # Shared by an article and its translation (kb translation_key); None when it has none.
+    translation: str | None = None

@@ -47,6 +47,8 @@ def to_fields(doc: Document) -> dict[str, object]:
     }
     if doc.category:
         fields[schema.CATEGORY] = doc.category
+    if doc.translation:
+        fields[schema.TRANSLATION] = doc.translation
     return fields
 
 

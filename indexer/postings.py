@@ -97,3 +97,22 @@ def keyword_codes(
     for docnum, doc_codes in enumerate(per_doc):
         codes[docnum, : len(doc_codes)] = doc_codes
     return values, codes
+
+
+def value_codes(reader: IndexReader, field: str) -> np.ndarray:
+    """Per document, a number for its value of a single-valued column field; -1 for none.
+
+    Read from the field's column, a value a document: reading the postings of each distinct
+    value instead took 6.3 s at 20,000 documents in pairs (under load), the column 0.04 s.
+    """
+    codes = np.full(reader.doc_count_all(), -1, dtype=np.int32)
+    numbers: dict[str, int] = {}
+    # Segment by segment: one without the column (only the meta document, say) has no values.
+    for leaf, offset in reader.leaf_readers():
+        if not leaf.has_column(field):
+            continue
+        column = leaf.column_reader(field)
+        values = [numbers.setdefault(v, len(numbers)) if v else -1 for v in column]
+        values = values[: leaf.doc_count_all()]
+        codes[offset : offset + len(values)] = values
+    return codes

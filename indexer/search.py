@@ -25,9 +25,19 @@ from indexer.scoring import score, top
 from indexer.snippets import EMPTY, Snippet, snippet
 from indexer.spelling import did_you_mean, nearest
 from indexer.synonyms import NONE, Synonyms
+from indexer.translations import Collapsed, collapse, facet_counts
 from indexer.view import IndexView
 
-__all__ = ["Hit", "SearchResult", "Snippet", "Synonyms", "normalise_query", "search", "suggest"]
+__all__ = [
+    "Hit",
+    "SearchResult",
+    "Snippet",
+    "Synonyms",
+    "Translation",
+    "normalise_query",
+    "search",
+    "suggest",
+]
 
 MAX_LIMIT = 100
 # Completions of the word being typed: at most this many title words, the most frequent.
@@ -43,6 +53,14 @@ FAVOUR_BOOST = 1.5
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A matching, visible translation folded into a hit (shown as "also in English")."""
+
+    id: str
+    language: str
+
+
+@dataclass(frozen=True)
 class Hit:
     id: str
     title: str
@@ -51,6 +69,7 @@ class Hit:
     language: str
     products: tuple[str, ...]
     category: str | None
+    translations: tuple[Translation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,7 +93,9 @@ def _restrictions(product: str | None, language: str | None, category: str | Non
     return tuple((field, value) for field, value in pairs if value)
 
 
-def _hit(view: IndexView, docnum: int, score: float, stems: set[str] | None) -> Hit:
+def _hit(
+    view: IndexView, docnum: int, score: float, stems: set[str] | None, collapsed: Collapsed
+) -> Hit:
     stored = view.searcher.stored_fields(docnum)
     products = stored.get(schema.PRODUCTS) or ""
     return Hit(
@@ -85,7 +106,15 @@ def _hit(view: IndexView, docnum: int, score: float, stems: set[str] | None) -> 
         language=stored.get(schema.LANGUAGE) or "",
         products=tuple(p for p in products.split(",") if p),
         category=stored.get(schema.CATEGORY) or None,
+        translations=tuple(_translation(view, d) for d in collapsed.translations_of(docnum)),
     )
+
+
+def _translation(view: IndexView, docnum: int) -> Translation:
+    # Not the stored fields: unpickling a whole article (with its body) cost 0.9 ms a page.
+    ids = view.ids
+    found = ids[docnum] if ids is not None else view.searcher.stored_fields(docnum)[schema.ID]
+    return Translation(found, view.language_of(docnum))
 
 
 def _phrase_mask(view: IndexView, parsed: ParsedQuery) -> np.ndarray | None:
@@ -111,13 +140,16 @@ def search(
     synonyms: Synonyms = NONE,
     prefer: str | None = None,
     favour: frozenset[str] = frozenset(),
+    viewer_language: str | None = None,
 ) -> SearchResult:
     """Search the articles the viewer may see; ``groups=None`` is an unrestricted viewer.
 
     ``correct=False`` searches exactly what was typed (no layout, typo or "did you mean"
     work: two thirds of a related-articles search). ``prefer`` is a language whose articles
     rank higher, ``favour`` product codes whose articles do (the client's own). The query
-    may keep its capitals (they mark abbreviations among synonyms).
+    may keep its capitals (they mark abbreviations among synonyms). Of an article and its
+    translation that both match, the one in ``viewer_language`` (else ``prefer``'s, else the
+    better) is the one hit, and totals and facets count it once.
     """
     limit, offset = max(0, min(limit, MAX_LIMIT)), max(0, offset)
     text = normalise_query(query)
@@ -144,15 +176,16 @@ def search(
         if prefer:
             _prefer(view, scores, candidates, prefer)
         _favour(view, scores, candidates, favour)
-        best = top(scores, candidates, offset + limit)[offset:]
+        collapsed = collapse(view, candidates, scores, viewer_language or prefer)
+        best = top(scores, collapsed.shown, offset + limit)[offset:]
         stems = planned.parsed.stems | set(planned.terms)
-        hits = [_hit(view, docnum, value, stems) for value, docnum in best]
-        facets = view.count_facets(candidates)
+        hits = [_hit(view, docnum, value, stems, collapsed) for value, docnum in best]
+        facets = facet_counts(view, collapsed)
         correction = planned.did_you_mean
         if correct and correction is None and not len(candidates) and not planned.corrected:
             correction = did_you_mean(view, planned.parsed, visible)
     searched = planned.searched if planned.corrected else None
-    return SearchResult(query, len(candidates), hits, facets, correction, searched)
+    return SearchResult(query, len(collapsed.shown), hits, facets, correction, searched)
 
 
 def _prefer(view: IndexView, scores: np.ndarray, candidates: np.ndarray, language: str) -> None:
@@ -208,9 +241,11 @@ def suggest(
     groups: frozenset[str] | None,
     limit: int = 8,
     favour: frozenset[str] = frozenset(),
+    viewer_language: str | None = None,
 ) -> list[Hit]:
     """Titles the viewer may see that complete what they are typing (snippets empty); those
-    of the ``favour`` products rank higher, as in search."""
+    of the ``favour`` products rank higher, as in search; of an article and its translation,
+    the one in ``viewer_language``."""
     typed = words(normalise_query(prefix))
     limit = min(limit, MAX_LIMIT)
     if not typed or len(typed[-1]) < 2 or limit < 1:
@@ -228,5 +263,6 @@ def suggest(
         scores = score(view, terms, population, {schema.TITLE: 1.0})
         candidates = np.flatnonzero(matched)
         _favour(view, scores, candidates, favour)
-        best = top(scores, candidates, limit)
-        return [_hit(view, docnum, value, None) for value, docnum in best]
+        collapsed = collapse(view, candidates, scores, viewer_language)
+        best = top(scores, collapsed.shown, limit)
+        return [_hit(view, docnum, value, None, collapsed) for value, docnum in best]

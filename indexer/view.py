@@ -13,7 +13,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import schema
-from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays
+from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays, value_codes
 from indexer.segment_cache import IndexCaches
 from indexer.whoosh_internals import open_stored_fields
 
@@ -90,7 +90,7 @@ class IndexView:
 
     def warm(self) -> None:
         """Build the per-view arrays now, off the request path."""
-        _ = self.alive, self.lengths, self.facets
+        _ = self.alive, self.lengths, self.facets, self.translations, self.ids
         open_stored_fields(self.reader)
 
     # -- per-document arrays ---------------------------------------------------------------
@@ -117,6 +117,21 @@ class IndexView:
             name: keyword_codes(self.reader, field, self.postings)
             for name, field in FACET_FIELDS.items()
         }
+
+    @cached_property
+    def translations(self) -> np.ndarray:
+        """Per document, the number of its translation group; -1 for an article without one."""
+        return value_codes(self.reader, schema.TRANSLATION)
+
+    @cached_property
+    def ids(self):
+        """Each document's import id by number, read from its column (None: no column)."""
+        return self.reader.column_reader(schema.ID) if self.reader.has_column(schema.ID) else None
+
+    def language_of(self, docnum: int) -> str:
+        values, codes = self.facets["language"]
+        code = codes[docnum, 0]
+        return values[code] if code >= 0 else ""
 
     # -- caches ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from kb_service.access import (
     can_read_version,
 )
 from kb_service.accounts.models import AccessGroup
+from kb_service.articles import translated
 from kb_service.articles.models import (
     Article,
     ArticleBody,
@@ -71,16 +72,19 @@ def list_articles(
     return total, list(session.scalars(page.limit(limit).offset(offset)))
 
 
-def recent_articles(session: Session, viewer: Viewer, limit: int = 6) -> list[Article]:
-    """The visible published articles changed last; no count (the home page needs none)."""
+def recent_articles(
+    session: Session, viewer: Viewer, limit: int = 6, language: str | None = None
+) -> list[Article]:
+    """The visible published articles changed last; no count (the home page needs none).
+    An article with a translation is listed once, in ``language`` where the viewer may read it."""
     query = (
         select(Article)
         .where(article_filter(viewer), Article.status == "published")
         .options(*LOAD)
         .order_by(Article.updated_at.desc(), Article.id)
-        .limit(limit)
+        .limit(2 * limit)  # a group of translations is at most two: enough to leave `limit`
     )
-    return list(session.scalars(query))
+    return translated.shown_in(session, viewer, list(session.scalars(query)), language, limit, LOAD)
 
 
 def get_article(session: Session, viewer: Viewer, article_id: str) -> Article:
@@ -399,13 +403,22 @@ def _unchanged(article: Article, data: ArticleCreate) -> bool:
 
 
 def list_for_products(
-    session: Session, viewer: Viewer, codes: list[str], *, limit: int = 20, offset: int = 0
+    session: Session,
+    viewer: Viewer,
+    codes: list[str],
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    language: str | None = None,
 ) -> tuple[int, list[Article]]:
-    """Published visible articles about any of the products, newest change first."""
+    """Published visible articles about any of the products, newest change first; of an
+    article and its translation about them, the one in ``language`` only (counted once)."""
+    about = Article.products.any(Product.code.in_(codes))
     query = select(Article).where(
         article_filter(viewer),
         Article.status == "published",
-        Article.products.any(Product.code.in_(codes)),
+        about,
+        translated.not_shadowed(viewer, language, about),
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.options(*LOAD).order_by(Article.updated_at.desc(), Article.id)

@@ -9,6 +9,7 @@ from kb_service.access import Viewer, article_filter
 from kb_service.activity import ActivityLog
 from kb_service.articles.models import Article
 from kb_service.articles.service import LOAD, get_article
+from kb_service.articles.translated import shown_in
 from kb_service.db import utcnow
 from kb_service.feedback.models import ArticleDailyViews, ArticleFeedback
 
@@ -65,9 +66,16 @@ def vote_of_visit(session: Session, article_id: str, visit_id: str) -> ArticleFe
 
 
 def popular_articles(
-    session: Session, viewer: Viewer, *, limit: int = 6, now: datetime | None = None, days: int = 30
+    session: Session,
+    viewer: Viewer,
+    *,
+    limit: int = 6,
+    now: datetime | None = None,
+    days: int = 30,
+    language: str | None = None,
 ) -> list[Article]:
-    """The visible published articles opened most often in the last `days` UTC days."""
+    """The visible published articles opened most often in the last `days` UTC days; an
+    article with a translation once, in ``language`` where the viewer may read it."""
     since = (now or utcnow()).date() - timedelta(days=days - 1)
     views = (
         select(ArticleDailyViews.article_id, func.sum(ArticleDailyViews.views).label("views"))
@@ -81,6 +89,6 @@ def popular_articles(
         .where(article_filter(viewer), Article.status == "published")
         .options(*LOAD)
         .order_by(views.c.views.desc(), Article.id)
-        .limit(limit)
+        .limit(2 * limit)  # a group of translations is at most two: enough to leave `limit`
     )
-    return list(session.scalars(query))
+    return shown_in(session, viewer, list(session.scalars(query)), language, limit, LOAD)

@@ -21,6 +21,12 @@ router = APIRouter(tags=["search"])
 SearchId = Annotated[int, Path(ge=1, le=MAX_SEARCH_ID)]
 
 
+class TranslationOut(BaseModel):
+    id: str
+    language: str
+    url: str
+
+
 class ResultOut(BaseModel):
     id: str
     title: str
@@ -49,6 +55,12 @@ class SearchOut(BaseModel):
     )
     corrected_from: str | None = Field(
         None, description="`query` when the results are for a correction of it, else null."
+    )
+    translations: dict[str, list[TranslationOut]] = Field(
+        default={},
+        description="By result id, its translations that matched too. An article and its "
+        "translation are one result, in the caller's first Accept-Language of ru and en, "
+        "counted once in `total` and in each facet (a language counts what choosing it finds).",
     )
 
 
@@ -104,6 +116,11 @@ def search(
         search_id=event_id,
         searched_query=result.searched_query if result.corrected else result.query,
         corrected_from=result.query if result.corrected else None,
+        translations={
+            h.id: [TranslationOut(id=t.id, language=t.language, url=links(t.id)) for t in ts]
+            for h in result.hits
+            if (ts := h.translations)
+        },
     )
 
 
@@ -114,8 +131,9 @@ def suggest(
     viewer: ViewerDep,
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
+    accept_language: Annotated[str | None, Header(max_length=500)] = None,
 ):
-    hits = search.suggest(viewer, q, limit)
+    hits = search.suggest(viewer, q, limit, interface_language=_first_language(accept_language))
     return [SuggestionOut(id=h.id, title=h.title, url=links(h.id)) for h in hits]
 
 

@@ -42,6 +42,7 @@ def to_document(article: Article, chains: dict[int, list[str]]) -> Document:
         category=article.category.slug if article.category else None,
         tags=tuple(sorted(t.name for t in article.tags)),
         updated_at=article.updated_at,
+        translation=article.translation_key,
     )
 
 

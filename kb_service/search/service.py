@@ -77,12 +77,15 @@ class SearchService:
         higher too (``Viewer.products``, empty for staff and anonymous visitors). Capitals
         are kept for the engine (they mark abbreviations such as "ПО" among synonyms).
         ``exact`` searches what was typed, with no correction (the "search instead for" link).
+        Of an article and its translation that both match, the one in the interface language
+        is shown, the other named on it.
         """
         typed = " ".join(query[: engine.MAX_QUERY_CHARS].split())
         prefer = engine.query_language(typed, interface_language)
         synonyms = self._dictionary()
-        favour = viewer.products
-        key = ("search", typed, limit, offset, product, language, category, prefer, exact, favour)
+        favour, shown = viewer.products, interface_language
+        key = ("search", typed, limit, offset, product, language, category, prefer, shown,
+               exact, favour)  # fmt: skip
         found = self._cached(
             viewer,
             key,
@@ -98,6 +101,7 @@ class SearchService:
                 synonyms=synonyms,
                 prefer=prefer,
                 favour=favour,
+                viewer_language=shown,
                 correct=not exact,
             ),
             synonyms,
@@ -108,17 +112,24 @@ class SearchService:
             event_id = _record_search(self.activity, viewer, query, result.total, visit_id)
         return result, event_id
 
-    def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[Hit]:
+    def suggest(
+        self, viewer: Viewer, prefix: str, limit: int = 8, interface_language: str | None = None
+    ) -> list[Hit]:
         """Title completions for type-ahead, among visible articles only, the viewer's own
-        products' first."""
+        products' first; one of an article and its translation, in the interface language."""
         normalised = engine.normalise_query(prefix)
         synonyms = self._dictionary()
         favour = viewer.products
         return self._cached(
             viewer,
-            ("suggest", normalised, limit, favour),
+            ("suggest", normalised, limit, interface_language, favour),
             lambda: engine.suggest(
-                self.index, normalised, groups=viewer.groups, limit=limit, favour=favour
+                self.index,
+                normalised,
+                groups=viewer.groups,
+                limit=limit,
+                favour=favour,
+                viewer_language=interface_language,
             ),
             synonyms,
         )
@@ -131,15 +142,17 @@ class SearchService:
         limit: int = 5,
         exclude: frozenset[str] = frozenset(),
         product: str | None = None,
+        interface_language: str | None = None,
     ) -> list[Hit]:
         """Visible articles matching free text (related articles, ask-form suggestions), the
-        viewer's own products' first; unrecorded."""
+        viewer's own products' first; unrecorded. An excluded article's translation is
+        excluded with it."""
         normalised = engine.normalise_query(text)
         synonyms = self._dictionary()
         favour = viewer.products
         result = self._cached(
             viewer,
-            ("similar", normalised, limit + len(exclude), product, favour),
+            ("similar", normalised, limit + len(exclude), product, interface_language, favour),
             lambda: engine.search(
                 self.index,
                 normalised,
@@ -149,10 +162,15 @@ class SearchService:
                 correct=False,
                 synonyms=synonyms,
                 favour=favour,
+                viewer_language=interface_language,
             ),
             synonyms,
         )
-        return [hit for hit in result.hits if hit.id not in exclude][:limit]
+        return [hit for hit in result.hits if not _among(hit, exclude)][:limit]
+
+
+def _among(hit: Hit, ids: frozenset[str]) -> bool:
+    return hit.id in ids or any(t.id in ids for t in hit.translations)
 
 
 def _weight(value: SearchResult | list[Hit]) -> int:

@@ -34,13 +34,24 @@ def parse_terms(text: str) -> list[str]:
     """Terms from a form or an API value: one a line or separated by commas, de-duplicated."""
     terms = [" ".join(t.split()) for line in text.splitlines() for t in line.split(",")]
     unique = list(dict.fromkeys(t for t in terms if t))
+    # Each refusal names its rule in ``errors`` ("code" and values), so a face can say it in
+    # the reader's language; the message is the English one (the API's problem detail).
     if len(unique) < 2:
-        raise Invalid("give at least two equivalent terms, one a line or separated by commas")
+        raise Invalid(
+            "give at least two equivalent terms, one a line or separated by commas",
+            errors=[{"code": "too_few"}],
+        )
     if len(unique) > MAX_TERMS:
-        raise Invalid(f"give at most {MAX_TERMS} terms in one group")
+        raise Invalid(
+            f"give at most {MAX_TERMS} terms in one group",
+            errors=[{"code": "too_many", "limit": MAX_TERMS}],
+        )
     long = [t for t in unique if len(t) > MAX_TERM_CHARS]
     if long:
-        raise Invalid(f"a term may have at most {MAX_TERM_CHARS} characters: {long[0][:40]}…")
+        raise Invalid(
+            f"a term may have at most {MAX_TERM_CHARS} characters: {long[0][:40]}…",
+            errors=[{"code": "too_long", "limit": MAX_TERM_CHARS, "term": f"{long[0][:40]}…"}],
+        )
     return unique
 
 

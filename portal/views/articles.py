@@ -17,7 +17,7 @@ from kb_service.feedback.service import record_view, record_vote, vote_of_visit
 from kb_service.search.service import Hit, record_click
 from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
-from portal.templating import render
+from portal.templating import language_of, render
 
 router = APIRouter()
 RELATED = 5
@@ -72,7 +72,11 @@ def article_page(page: Page, article_id: str, search_id: int | None) -> ArticleP
             record_click(page.db, page.activity, page.viewer, search_id, article.id, page.visit_id)
     about = " ".join([article.title, *(t.name for t in article.tags)])
     related = page.search.similar(
-        page.viewer, about, limit=RELATED, exclude=frozenset({article.id})
+        page.viewer,
+        about,
+        limit=RELATED,
+        exclude=frozenset({article.id}),
+        interface_language=language_of(page.request),
     )
     vote = vote_of_visit(page.db, article.id, page.visit_id)
     return ArticlePage(article, related, vote, _translation(page, article))

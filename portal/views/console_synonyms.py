@@ -21,7 +21,7 @@ class TermsForm(NulFree):
     terms: str = Field("", max_length=5_000)
 
 
-def _page(page: Page, status: int = 200, error: str | None = None, **typed):
+def _page(page: Page, status: int = 200, error: dict | None = None, **typed):
     rows = synonyms.list_synonyms(page.db, page.viewer)
     return render(
         page.request,
@@ -31,6 +31,11 @@ def _page(page: Page, status: int = 200, error: str | None = None, **typed):
         error=error,
         typed=typed,
     )
+
+
+def _problem(refused: Invalid) -> dict:
+    """The refused rule and its values, said by the template in the reader's language."""
+    return refused.errors[0] if refused.errors else {"code": "invalid"}
 
 
 def _back(page: Page) -> RedirectResponse:
@@ -47,7 +52,7 @@ def add(page: PageDep, form: Annotated[TermsForm, Form()]):
     try:
         synonyms.add_synonym(page.db, page.viewer, form.terms)
     except Invalid as refused:
-        return _page(page, refused.status, refused.message, new=form.terms)
+        return _page(page, refused.status, _problem(refused), new=form.terms)
     return _back(page)
 
 
@@ -56,7 +61,7 @@ def save(page: PageDep, synonym_id: SynonymId, form: Annotated[TermsForm, Form()
     try:
         synonyms.update_synonym(page.db, page.viewer, synonym_id, form.terms)
     except Invalid as refused:
-        return _page(page, refused.status, refused.message, **{str(synonym_id): form.terms})
+        return _page(page, refused.status, _problem(refused), **{str(synonym_id): form.terms})
     return _back(page)
 
 

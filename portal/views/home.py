@@ -11,7 +11,7 @@ from kb_service.catalogue.service import families
 from kb_service.feedback.service import popular_articles
 from portal.aggregates import kept_for
 from portal.deps import PageDep
-from portal.templating import render
+from portal.templating import language_of, render
 
 router = APIRouter()
 FAVICON = Path(__file__).parents[1] / "static" / "favicon.ico"
@@ -19,18 +19,28 @@ FAVICON = Path(__file__).parents[1] / "static" / "favicon.ico"
 
 @router.get("/", name="portal.home")
 def home(page: PageDep):
+    language = language_of(page.request)
     return render(
         page.request,
         "home/index.html",
-        popular=kept_for(page, "popular", lambda: popular_articles(page.db, page.viewer, limit=6)),
-        recent=kept_for(page, "recent", lambda: recent_articles(page.db, page.viewer, limit=6)),
+        popular=kept_for(
+            page,
+            ("popular", language),
+            lambda: popular_articles(page.db, page.viewer, limit=6, language=language),
+        ),
+        recent=kept_for(
+            page,
+            ("recent", language),
+            lambda: recent_articles(page.db, page.viewer, limit=6, language=language),
+        ),
         families=kept_for(page, "families", lambda: families(page.db)),
     )
 
 
 @router.get("/suggest", name="portal.typeahead")
 def typeahead(page: PageDep, q: Annotated[str, Query(max_length=200)] = ""):
-    hits = page.search.suggest(page.viewer, q, limit=6)
+    language = language_of(page.request)
+    hits = page.search.suggest(page.viewer, q, limit=6, interface_language=language)
     return render(page.request, "home/_typeahead.html", hits=hits, q=q)
 
 

@@ -12,7 +12,7 @@ from kb_service.catalogue.service import descendants, get_product, list_products
 from kb_service.hostile_input import DB_INT_MAX
 from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
-from portal.templating import render
+from portal.templating import language_of, render
 
 router = APIRouter()
 PER_PAGE = 20
@@ -39,14 +39,18 @@ def show(
     code: str,
     page_number: Annotated[int, Query(alias="page", ge=1, le=DB_INT_MAX)] = 1,
 ):
+    language = language_of(page.request)
     shown = kept_for(
-        page, ("product", code, page_number), lambda: product_page(page, code, page_number)
+        page,
+        ("product", code, page_number, language),
+        lambda: product_page(page, code, page_number, language),
     )
     return render(page.request, "products/show.html", **vars(shown), pages=shown.pages)
 
 
-def product_page(page: Page, code: str, page_number: int) -> ProductPage:
-    """The product, its direct children and one page of the visible articles about it."""
+def product_page(page: Page, code: str, page_number: int, language: str) -> ProductPage:
+    """The product, its direct children and one page of the visible articles about it (of
+    an article and its translation, the one in ``language``)."""
     product = get_product(page.db, code)
     total, articles = list_for_products(
         page.db,
@@ -54,6 +58,7 @@ def product_page(page: Page, code: str, page_number: int) -> ProductPage:
         descendants(page.db, product.code),
         limit=PER_PAGE,
         offset=(page_number - 1) * PER_PAGE,
+        language=language,
     )
     catalogue = list_products(page.db)
     children = [p for p in catalogue if p.parent_id == product.id]

@@ -56,6 +56,7 @@ EDITOR = {
 }
 # Keys built in templates from a prefix and a value: every expansion must exist.
 ERROR_KINDS = ("csrf", "400", "403", "404", "405", "409", "413", "422", "429", "500")
+SYNONYM_ERRORS = ("too_few", "too_many", "too_long", "invalid")
 DYNAMIC = {
     "error.": [f"error.{k}.{part}" for k in ERROR_KINDS for part in ("title", "text")],
     "language.switch_to.": [f"language.switch_to.{code}" for code in LANGUAGES],
@@ -69,6 +70,8 @@ DYNAMIC = {
        for prefix, values in EDITOR.items()},
     "audit.action.": [f"audit.action.{a}" for a in audit.ACTIONS],
     "audit.label.": [f"audit.label.{label}" for label in audit.LABELS],
+    "search.also_in.": [f"search.also_in.{code}" for code in LANGUAGES],
+    "forgiving.synonyms_error.": [f"forgiving.synonyms_error.{code}" for code in SYNONYM_ERRORS],
     "reset.link.": [f"reset.link.{state}" for state in LinkState if state != LinkState.VALID],
 }  # fmt: skip
 TEXT_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "label", "value"}

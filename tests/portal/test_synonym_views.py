@@ -49,6 +49,21 @@ def test_one_term_is_refused_with_a_message_and_kept_in_the_form(portal):
     assert ">одно</textarea>" in refused.text
 
 
+def test_the_refusals_speak_the_interface_language(portal):
+    login(portal, "editor@demo.spravka", "demo-editor-pass")
+    token = csrf_of(portal, "/console/synonyms")
+    cases = [
+        ("одно", "Give at least two equivalent terms", "Укажите хотя бы два"),
+        (", ".join(f"t{n}" for n in range(21)), "at most 20 terms", "не больше 20 слов"),
+        ("коротко, " + "д" * 101, "at most 100 characters: " + "д" * 40, "не длиннее 100 знаков"),
+    ]
+    for locale, said in (("en", 1), ("ru", 2)):
+        portal.post("/language", data={"locale": locale, "csrf_token": token})
+        for case in cases:
+            refused = portal.post("/console/synonyms", data={"terms": case[0], "csrf_token": token})
+            assert refused.status_code == 422 and case[said] in refused.text, (locale, case[0])
+
+
 def test_a_form_without_its_csrf_token_changes_nothing(portal):
     login(portal, "editor@demo.spravka", "demo-editor-pass")
     before = _groups(portal)
