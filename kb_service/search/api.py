@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, status
+from fastapi import APIRouter, Header, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from kb_service.activity import MAX_SEARCH_ID
@@ -14,6 +14,7 @@ from kb_service.deps import (
     SessionDep,
     ViewerDep,
 )
+from kb_service.response_cache import reusable
 from kb_service.search import service
 from kb_service.search.snippets import snippet_html
 
@@ -65,6 +66,7 @@ class ClickIn(BaseModel):
 
 @router.get("/search", response_model=SearchOut)
 def search(
+    request: Request,
     links: ArticleLinksDep,
     session: SessionDep,
     search: SearchDep,
@@ -92,6 +94,9 @@ def search(
         interface_language=_first_language(accept_language),
         exact=exact,
     )
+    if viewer.kind == "anonymous":
+        own = {"search": str(event_id)} if event_id is not None else {}
+        reusable(request, own, service.search_replay(search.activity, q, result.total, visit))
     return SearchOut(
         query=result.query,
         total=result.total,
@@ -109,6 +114,7 @@ def search(
 
 @router.get("/suggest", response_model=list[SuggestionOut])
 def suggest(
+    request: Request,
     links: ArticleLinksDep,
     search: SearchDep,
     viewer: ViewerDep,
@@ -116,6 +122,8 @@ def suggest(
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ):
     hits = search.suggest(viewer, q, limit)
+    if viewer.kind == "anonymous":
+        reusable(request)
     return [SuggestionOut(id=h.id, title=h.title, url=links(h.id)) for h in hits]
 
 
