@@ -45,8 +45,15 @@ def new(
 
 
 @router.post("/ask/suggest", name="portal.ask_suggest")
-def suggest(page: PageDep, ask: Text, subject: Text = "", body: Text = "", product: Text = ""):
-    visit = asking.get_ask(page.db, ask, page.visit_id)
+def suggest(
+    page: PageDep,
+    ask: Text,
+    subject: Text = "",
+    body: Text = "",
+    product: Text = "",
+    article: Text = "",
+):
+    visit = asking.claim_ask(page.db, page.viewer, ask, page.visit_id, article or None)
     text = f"{subject} {body}"
     hits = asking.suggest(page.db, page.search, page.viewer, visit, text, product)
     return render(page.request, "ask/_suggestions.html", hits=hits, ask=visit)
@@ -76,9 +83,10 @@ def submit(
     body: Text = "",
     product: Text = "",
     email: Text = "",
+    article: Text = "",
     attachments: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies it
 ):
-    visit = asking.get_ask(page.db, ask, page.visit_id)
+    visit = asking.claim_ask(page.db, page.viewer, ask, page.visit_id, article or None)
     fields = {"subject": subject, "body": body, "product": product or None, "email": email}
     try:
         ticket = _create(page, visit, fields, attachments)

@@ -14,9 +14,9 @@ from sqlalchemy import event, select
 
 from kb_service.accounts.models import User
 from kb_service.accounts.service import viewer_for
-from tests.builders import auth, make_article, make_product, make_user
+from tests.builders import auth, make_article, make_product, make_user, open_ask
 from tests.portal.conftest import login
-from tickets import asking, service
+from tickets import service
 from tickets.schemas import TicketDraft
 
 SMALL, LARGE = 5, 50
@@ -90,7 +90,7 @@ def grow(sessions, start: int, stop: int) -> None:
             title, body = f"Printer fault {n}", f"printer {n}"
             article = {"title": title, "body": body, "products": codes, "tags": tags}
             make_article(session, id=f"art-{n:03d}", category="faults", **article)
-            ask = asking.start_ask(session, client, f"visit-{n}")
+            ask = open_ask(session, client, f"visit-{n}")
             draft = TicketDraft(subject=title, body="It does not print at all.", product=codes[0])
             service.create_from_portal(
                 session, client, ask, draft, store=None, anonymous_allowed=False
