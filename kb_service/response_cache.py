@@ -13,10 +13,11 @@ What makes this safe:
   bearer tokens and staff always run the app.
 - The key is everything a page is rendered from: method, scheme, host, path, the raw query,
   the interface language (the cookie's choice and `Accept-Language`), htmx's headers, and the
-  state (the index's version and the synonyms' version, both read before the app runs). A
-  publication, withdrawal, edit or access change reaches the index through the outbox, and
-  its new version empties the cache at once; anything else (views behind "popular", a
-  renamed product) is at most the entry's lifetime old.
+  state: the outbox position (read after the request arrived, one read shared by the
+  requests waiting for it), the index's version and the synonyms' version. A publication,
+  withdrawal, edit or access change writes an outbox row, so the next request no longer
+  finds what was kept before it; anything else (views behind "popular", a renamed product)
+  is at most the entry's lifetime old.
 - The visitor's own values are never kept: the CSRF token and the visit id of the session,
   and values the handler names (a search's event id), are replaced by markers when kept and
   by this visitor's values on each reuse, with fresh ones made as the app would have.
@@ -24,16 +25,20 @@ What makes this safe:
   the article view through the batched activity log (kb_service/activity.py).
 """
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import anyio.to_thread
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kb_service import outbox
 from kb_service.browser_session import CSRF_FIELD, LOCALE, SIGNED_IN, VISIT, VOTED
+from kb_service.db import session_scope
 from kb_service.memo import Memo
 
 # Seconds an entry may be reused while the index does not change. What the index holds
@@ -97,6 +102,7 @@ class ResponseCache:
         self.memo = Memo(budget)
         self.hits = 0
         self.misses = 0
+        self.position: FreshRead | None = None
         # Markers are random per process, so no article text can contain one by chance.
         self._salt = secrets.token_hex(8)
 
@@ -112,7 +118,12 @@ class ResponseCache:
         if search.synonyms_due():
             # A hit never searches, so it must look for new synonyms itself, off the loop.
             await anyio.to_thread.run_sync(search.known_synonyms)
-        state = (search.index.version, search.known_synonyms_version())
+        if self.position is None:
+            self.position = FreshRead(partial(_outbox_position, scope["app"].state.sessions))
+        # The outbox position as of after this request arrived: a page saved before it (an
+        # article restricted, say) is never answered from before, even ahead of the index.
+        position = await self.position.get()
+        state = (position, search.index.version, search.known_synonyms_version())
         entry = self.memo.lookup(state, key)
         if entry is not None and entry.expires < time.monotonic():
             self.memo.forget(state, key)
@@ -205,3 +216,38 @@ def _key(scope: Scope) -> tuple | None:
 
 def _personal(session: dict) -> bool:
     return any(session.get(k) for k in PERSONAL)
+
+
+def _outbox_position(sessions) -> int:
+    with session_scope(sessions) as session:
+        return outbox.last_position(session)
+
+
+class FreshRead:
+    """``read()`` (blocking) as of a moment after each caller asked, with one read in flight
+    for all callers: at 32 connections one indexed `max(id)` serves many requests."""
+
+    def __init__(self, read: Callable[[], int]) -> None:
+        self._read = read
+        self._started = 0  # reads begun so far
+        self._finished = 0  # the number of the read that gave ``_value``
+        self._value = 0
+        self._running: asyncio.Task | None = None
+
+    async def get(self) -> int:
+        needed = self._started + 1  # a read already begun may predate this call
+        while self._finished < needed:
+            if self._running is None:
+                self._running = asyncio.ensure_future(self._run())
+            await asyncio.shield(self._running)
+        return self._value
+
+    async def _run(self) -> None:
+        self._started += 1
+        number = self._started
+        try:
+            value = await anyio.to_thread.run_sync(self._read)
+        finally:
+            self._running = None
+        if number > self._finished:
+            self._value, self._finished = value, number
