@@ -29,6 +29,7 @@ from kb_service.observability import DatabaseCollector, RequestMetrics, outbox_b
 from kb_service.observability import router as observability_router
 from kb_service.problems import document as document_problems
 from kb_service.problems import problem
+from kb_service.response_cache import ResponseCache
 from kb_service.search.api import router as search_router
 from kb_service.search.feed import IndexFeed, rebuild
 from kb_service.search.service import SearchService
@@ -156,8 +157,12 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
     # middleware would drop the test client's template messages.)
     static = GZipMiddleware(VersionedStatic(directory=PORTAL_DIR / "static"), minimum_size=1000)
     app.mount("/static", static, name="static")
-    app.add_middleware(PageCachePolicy)
     app.add_middleware(SecurityHeaders)
+    # Inside the session cookie (it keys on and fills in the visitor's session), outside the
+    # rest: a reused response skips routing, dependencies and the thread pool. The ETag is
+    # made outside it, from the body as this visitor gets it.
+    app.add_middleware(ResponseCache)
+    app.add_middleware(PageCachePolicy)
     app.add_middleware(
         SessionMiddleware,
         secret_key=signing_key(settings),
@@ -179,6 +184,7 @@ async def _lifespan(app: FastAPI):
     node = Node(settings, app.state.sessions, writes=settings.embedded_worker, reads=True)
     app.state.activity = activity = ActivityLog(app.state.sessions, settings.activity_interval)
     synonyms = SynonymSource(app.state.sessions)
+    synonyms.current()  # loaded now, so the first requests all key on the same version
     app.state.search = SearchService(node.index, activity, synonyms)
     app.state.ticket_index = node.ticket_index
     app.state.feed = node.feed

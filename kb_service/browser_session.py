@@ -23,6 +23,7 @@ USER_NAME = "user_name"  # shown in the page header without a query
 IS_STAFF = "is_staff"  # whether to link the staff console
 LOCALE = "locale"  # the interface language chosen in the portal
 VISIT = "visit"  # the portal visit searches, views and the ask form are grouped by
+VOTED = "voted"  # this visit voted on an article: its article pages show the vote
 CSRF_FIELD = "csrf_token"  # in the session and in every form
 CSRF_HEADER = "x-csrf-token"  # what htmx sends instead of the form field
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,6 +57,14 @@ def sign_out(request: Request) -> None:
     request.session.clear()
     request.session.update(kept)
     rotate(request)
+
+
+def ensure_visit(session: dict) -> str:
+    """The portal visit of this session, started on first use."""
+    visit = session.get(VISIT)
+    if not visit:
+        visit = session[VISIT] = secrets.token_urlsafe(16)
+    return visit
 
 
 def csrf_token(request: Request) -> str:

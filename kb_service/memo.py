@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 T = TypeVar("T")
+_MISSING = object()
 
 
 class Memo:
@@ -32,6 +33,15 @@ class Memo:
         weight: Callable[[T], int] = lambda _value: 1,
     ) -> T:
         """The value of ``key`` at ``state``, computed (outside the lock) when not kept."""
+        found = self.lookup(state, key, _MISSING)
+        if found is not _MISSING:
+            return found
+        value = compute()
+        self.keep(state, key, value, max(1, weight(value)))
+        return value
+
+    def lookup(self, state, key: Hashable, default=None):
+        """The value kept for ``key`` at ``state``, else ``default``; a newer state empties."""
         with self._lock:
             if self._state is None or state > self._state:
                 self._entries.clear()
@@ -39,17 +49,30 @@ class Memo:
             if state == self._state and key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key][0]
-        value = compute()
-        size = max(1, weight(value))
+        return default
+
+    def keep(self, state, key: Hashable, value, size: int) -> None:
+        """Keep ``value`` computed at ``state``, unless the state moved on meanwhile."""
         with self._lock:
             if state != self._state or key in self._entries or size > self._budget:
-                return value
+                return
             self._entries[key] = (value, size)
             self._used += size
             while self._used > self._budget:
                 _key, (_value, dropped) = self._entries.popitem(last=False)
                 self._used -= dropped
-        return value
+
+    def forget(self, state, key: Hashable) -> None:
+        """Drop ``key`` (an expired entry) if it is kept at ``state``."""
+        with self._lock:
+            if state == self._state and key in self._entries:
+                _value, size = self._entries.pop(key)
+                self._used -= size
+
+    @property
+    def used(self) -> int:
+        """The total weight kept."""
+        return self._used
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kb_service.access import Viewer
 from kb_service.activity import ActivityLog
-from kb_service.browser_session import VISIT
+from kb_service.browser_session import VISIT, ensure_visit
 from kb_service.config import Settings
 from kb_service.deps import ActivityDep, SearchDep, SessionDep, SettingsDep, ViewerDep
 from kb_service.search.service import SearchService
@@ -36,10 +36,7 @@ class Page:
 
 
 def visit_id(request: Request) -> str:
-    visit = request.session.get(VISIT)
-    if not visit:
-        visit = request.session[VISIT] = secrets.token_urlsafe(16)
-    return visit
+    return ensure_visit(request.session)
 
 
 def get_page(

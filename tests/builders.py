@@ -79,3 +79,11 @@ def make_ticket(session, requester=None, email=None, **fields) -> Ticket:
     ticket.number = str(10000 + ticket.id)
     session.flush()
     return ticket
+
+
+def open_ask(session: Session, viewer, visit_id: str, article_id: str | None = None):
+    """An ask-form visit as the portal saves it: opened, then claimed by its first post."""
+    from tickets import asking
+
+    opened = asking.start_ask(session, viewer, visit_id, article_id)
+    return asking.claim_ask(session, viewer, opened.token, visit_id, opened.article_id)

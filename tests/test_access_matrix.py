@@ -1153,7 +1153,13 @@ def _searches_and_tickets(world: World, probe: TestClient) -> None:
     world.ids["client_ticket"] = made.headers["location"].rstrip("/").rsplit("/", 1)[-1]
     page = client.get(f"/tickets/{world.ids['client_ticket']}").text
     world.ids["attachment"] = re.search(r"/attachments/(\d+)", page).group(1)
-    world.ids["foreign_ask"] = TOKEN_ASK.search(probe.get("/ask").text).group(1)
+    form = probe.get("/ask").text
+    world.ids["foreign_ask"] = TOKEN_ASK.search(form).group(1)
+    # A form is saved by its first suggestion (opening it writes nothing); from then on no
+    # other visit may use its token.
+    used = {"ask": world.ids["foreign_ask"], "subject": "printer", "body": "printer jams"}
+    csrf = {"X-CSRF-Token": TOKEN_RE.search(form).group(1)}
+    assert probe.post("/ask/suggest", data=used, headers=csrf).status_code == 200
     visit = _visit(world, "Seeded", "2027-03-01T20:00Z", "2027-03-01T21:00Z")
     visit["ticket"] = world.ids["client_ticket"]
     made = world.api["admin"].post("/api/v1/planned-work", json=visit)

@@ -3,9 +3,12 @@
 Every ask-form visit is recorded with its outcome, so deflection can be measured (KCS.md).
 """
 
+import re
 import secrets
+from contextlib import suppress
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import Viewer
@@ -18,12 +21,19 @@ from tickets.models import AskSuggestion, AskVisit
 SUGGESTIONS = 5
 # Fewer characters than this are not yet worth searching for.
 MIN_TEXT = 4
+# What `start_ask` makes (`secrets.token_urlsafe(24)`); a form names its own before it is saved.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def start_ask(
     session: Session, viewer: Viewer, visit_id: str, article_id: str | None = None
 ) -> AskVisit:
-    """The open ask-form visit of this portal visit, or a new one."""
+    """The open ask-form visit of this portal visit, or a new one, not saved yet.
+
+    Opening the form writes nothing: a row per GET made visitors fail with SQLite's
+    `database is locked` at 128 connections (bench/RESULTS.md). The first suggestion or the
+    submission saves it (`claim_ask`).
+    """
     if article_id is not None:
         article_id = get_article(session, viewer, article_id).id
     ask = session.scalar(
@@ -33,16 +43,47 @@ def start_ask(
         .limit(1)
     )
     if ask is None:
-        ask = AskVisit(
+        return AskVisit(
             token=secrets.token_urlsafe(24),
             visit_id=visit_id,
             viewer_kind=viewer.kind,
             user_id=viewer.user_id,
+            article_id=article_id,
         )
-        session.add(ask)
-    if article_id is not None:
+    if article_id is not None and ask.article_id != article_id:
         ask.article_id = article_id
-    session.flush()
+    return ask
+
+
+def claim_ask(
+    session: Session, viewer: Viewer, token: str, visit_id: str, article_id: str | None = None
+) -> AskVisit:
+    """The ask-form visit of ``token``, saved now if the form was only opened so far."""
+    ask = session.scalar(select(AskVisit).where(AskVisit.token == token))
+    if ask is not None:
+        return _open_of_visit(ask, visit_id)
+    if not TOKEN_RE.fullmatch(token):
+        raise NotFound("no such request form; open the form again")
+    noted = None
+    if article_id:
+        with suppress(NotFound):
+            noted = get_article(session, viewer, article_id).id
+    ask = AskVisit(
+        token=token,
+        visit_id=visit_id,
+        viewer_kind=viewer.kind,
+        user_id=viewer.user_id,
+        article_id=noted,
+    )
+    try:
+        with session.begin_nested():
+            session.add(ask)
+    except IntegrityError:
+        # The same form's suggestion and submission raced: the other one saved it.
+        ask = session.scalar(select(AskVisit).where(AskVisit.token == token))
+        if ask is None:
+            raise
+        return _open_of_visit(ask, visit_id)
     return ask
 
 
@@ -52,6 +93,12 @@ def get_ask(session: Session, token: str, visit_id: str) -> AskVisit:
         select(AskVisit).where(AskVisit.token == token, AskVisit.visit_id == visit_id)
     )
     if ask is None:
+        raise NotFound("no such request form; open the form again")
+    return _open_of_visit(ask, visit_id)
+
+
+def _open_of_visit(ask: AskVisit, visit_id: str) -> AskVisit:
+    if ask.visit_id != visit_id:
         raise NotFound("no such request form; open the form again")
     if ask.outcome is not None:
         raise Conflict("this request has already been finished")

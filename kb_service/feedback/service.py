@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kb_service.access import Viewer, article_filter
+from kb_service.access import ANONYMOUS, Viewer, article_filter
 from kb_service.activity import ActivityLog
 from kb_service.articles.models import Article
 from kb_service.articles.service import LOAD, get_article
 from kb_service.articles.translated import shown_in
+from kb_service.browser_session import ensure_visit
 from kb_service.db import utcnow
 from kb_service.feedback.models import ArticleDailyViews, ArticleFeedback
 
@@ -27,6 +28,16 @@ def record_view(
         user_id=viewer.user_id,
         created_at=utcnow(),
     )
+
+
+def view_replay(activity: ActivityLog, article_id: str):
+    """What a reused anonymous article page records: a view in the reusing visitor's visit."""
+
+    def replay(session: dict) -> dict[str, str]:
+        record_view(activity, ANONYMOUS, article_id, ensure_visit(session))
+        return {}
+
+    return replay
 
 
 def record_vote(

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, status
+from fastapi import APIRouter, Header, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
 from kb_service.activity import MAX_SEARCH_ID
@@ -14,6 +14,7 @@ from kb_service.deps import (
     SessionDep,
     ViewerDep,
 )
+from kb_service.response_cache import reusable
 from kb_service.search import service
 from kb_service.search.snippets import snippet_html
 
@@ -77,6 +78,7 @@ class ClickIn(BaseModel):
 
 @router.get("/search", response_model=SearchOut)
 def search(
+    request: Request,
     links: ArticleLinksDep,
     session: SessionDep,
     search: SearchDep,
@@ -104,6 +106,9 @@ def search(
         interface_language=_first_language(accept_language),
         exact=exact,
     )
+    if viewer.kind == "anonymous":
+        own = {"search": str(event_id)} if event_id is not None else {}
+        reusable(request, own, service.search_replay(search.activity, q, result.total, visit))
     return SearchOut(
         query=result.query,
         total=result.total,
@@ -126,6 +131,7 @@ def search(
 
 @router.get("/suggest", response_model=list[SuggestionOut])
 def suggest(
+    request: Request,
     links: ArticleLinksDep,
     search: SearchDep,
     viewer: ViewerDep,
@@ -134,6 +140,8 @@ def suggest(
     accept_language: Annotated[str | None, Header(max_length=500)] = None,
 ):
     hits = search.suggest(viewer, q, limit, interface_language=_first_language(accept_language))
+    if viewer.kind == "anonymous":
+        reusable(request)
     return [SuggestionOut(id=h.id, title=h.title, url=links(h.id)) for h in hits]
 
 

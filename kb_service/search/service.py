@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from indexer import search as engine
 from indexer.index import SearchIndex
-from kb_service.access import Viewer, article_filter
+from kb_service.access import ANONYMOUS, Viewer, article_filter
 from kb_service.activity import ActivityLog
 from kb_service.articles.models import Article
+from kb_service.browser_session import ensure_visit
 from kb_service.db import utcnow
 from kb_service.errors import NotFound
 from kb_service.memo import Memo
@@ -53,6 +54,18 @@ class SearchService:
         # The versions are read before computing: a swap meanwhile makes this value unkept.
         state = (self.index.version, synonyms.version)
         return self._kept.get(state, (viewer.groups, *key), compute, _weight)
+
+    def known_synonyms_version(self) -> int:
+        """The synonyms' version as last loaded (free: the response cache asks every request)."""
+        return self.synonyms.known_version if self.synonyms is not None else 0
+
+    def synonyms_due(self) -> bool:
+        """Whether the synonyms should be looked up again (see `known_synonyms`)."""
+        return self.synonyms is not None and self.synonyms.due()
+
+    def known_synonyms(self) -> None:
+        """Look for new synonyms now (reads the database when due)."""
+        self._dictionary()
 
     @SEARCH_SECONDS.time()
     def search(
@@ -175,6 +188,22 @@ def _among(hit: Hit, ids: frozenset[str]) -> bool:
 
 def _weight(value: SearchResult | list[Hit]) -> int:
     return 1 + len(value.hits if isinstance(value, SearchResult) else value)
+
+
+def search_replay(
+    activity: ActivityLog | None, query: str, total: int, visit_id: str | None = None
+):
+    """What a reused anonymous search response records: the same search, in the reusing
+    visitor's visit (``visit_id`` when the request named one, else the session's)."""
+
+    def replay(session: dict) -> dict[str, str]:
+        if activity is None:
+            return {}
+        visit = visit_id if visit_id is not None else ensure_visit(session)
+        event_id = _record_search(activity, ANONYMOUS, query, total, visit)
+        return {"search": str(event_id)} if event_id is not None else {}
+
+    return replay
 
 
 def _record_search(

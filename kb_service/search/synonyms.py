@@ -117,6 +117,15 @@ class SynonymSource:
         self._stamp: tuple | None = None
         self._current = Synonyms([], version=0)
 
+    @property
+    def known_version(self) -> int:
+        """The version of the dictionary as last loaded, without asking the database."""
+        return self._current.version
+
+    def due(self) -> bool:
+        """Whether `current` would look at the database again."""
+        return time.monotonic() - self._checked >= self._check_seconds
+
     def current(self) -> Synonyms:
         """The dictionary; its ``version`` grows with every reload."""
         now = time.monotonic()

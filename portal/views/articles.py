@@ -11,9 +11,11 @@ from kb_service.activity import MAX_SEARCH_ID
 from kb_service.articles.models import Article
 from kb_service.articles.service import get_article
 from kb_service.articles.workspace import translation_for
+from kb_service.browser_session import VOTED
 from kb_service.errors import NotFound
 from kb_service.feedback.models import ArticleFeedback
-from kb_service.feedback.service import record_view, record_vote, vote_of_visit
+from kb_service.feedback.service import record_view, record_vote, view_replay, vote_of_visit
+from kb_service.response_cache import reusable
 from kb_service.search.service import Hit, record_click
 from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
@@ -43,7 +45,10 @@ class ArticlePage:
 def show(
     page: PageDep, article_id: str, s: Annotated[int | None, Query(ge=1, le=MAX_SEARCH_ID)] = None
 ):
-    return render(page.request, "articles/show.html", **vars(article_page(page, article_id, s)))
+    shown = article_page(page, article_id, s)
+    if page.viewer.kind == "anonymous" and s is None and shown.vote is None:
+        reusable(page.request, replay=view_replay(page.activity, shown.article.id))
+    return render(page.request, "articles/show.html", **vars(shown))
 
 
 @router.post("/articles/{article_id}/feedback", name="portal.article_feedback")
@@ -56,6 +61,7 @@ def feedback(
     vote = record_vote(
         page.db, page.viewer, article_id, page.visit_id, helpful=helpful == "yes", comment=comment
     )
+    page.request.session[VOTED] = True  # this visit's article pages show its votes: not reused
     if page.request.headers.get("hx-request"):
         return render(page.request, "articles/_feedback.html", article_id=article_id, vote=vote)
     url = page.request.url_for("portal.article", article_id=article_id)

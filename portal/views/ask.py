@@ -56,8 +56,9 @@ def suggest(
     body: Text = "",
     product: Text = "",
     equipment_id: Text = "",
+    article: Text = "",
 ):
-    visit = asking.get_ask(page.db, ask, page.visit_id)
+    visit = asking.claim_ask(page.db, page.viewer, ask, page.visit_id, article or None)
     text = f"{subject} {body}"
     product = _chosen_item(page, {"product": product}, equipment_id)[0]["product"]
     hits = asking.suggest(page.db, page.search, page.viewer, visit, text, product)
@@ -89,9 +90,10 @@ def submit(
     product: Text = "",
     email: Text = "",
     equipment_id: Text = "",
+    article: Text = "",
     attachments: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies it
 ):
-    visit = asking.get_ask(page.db, ask, page.visit_id)
+    visit = asking.claim_ask(page.db, page.viewer, ask, page.visit_id, article or None)
     fields = {"subject": subject, "body": body, "product": product or None, "email": email}
     fields["equipment_id"] = equipment_id or None
     try:

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from kb_service.articles.service import recent_articles
 from kb_service.catalogue.service import families
 from kb_service.feedback.service import popular_articles
+from kb_service.response_cache import PAGE_LIFETIME, reusable
 from portal.aggregates import kept_for
 from portal.deps import PageDep
 from portal.templating import language_of, render
@@ -20,6 +21,8 @@ FAVICON = Path(__file__).parents[1] / "static" / "favicon.ico"
 @router.get("/", name="portal.home")
 def home(page: PageDep):
     language = language_of(page.request)
+    if page.viewer.kind == "anonymous":
+        reusable(page.request, lifetime=PAGE_LIFETIME)  # the popular articles' view counts
     return render(
         page.request,
         "home/index.html",
@@ -41,6 +44,8 @@ def home(page: PageDep):
 def typeahead(page: PageDep, q: Annotated[str, Query(max_length=200)] = ""):
     language = language_of(page.request)
     hits = page.search.suggest(page.viewer, q, limit=6, interface_language=language)
+    if page.viewer.kind == "anonymous":
+        reusable(page.request)
     return render(page.request, "home/_typeahead.html", hits=hits, q=q)
 
 

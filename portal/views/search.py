@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query
 
 from kb_service.articles.service import group_names_of, list_categories
 from kb_service.catalogue.service import list_products
-from kb_service.search.service import SearchResult
+from kb_service.response_cache import reusable
+from kb_service.search.service import SearchResult, search_replay
 from portal.aggregates import kept_for
 from portal.deps import Page, PageDep
 from portal.templating import language_of, render
@@ -44,6 +45,10 @@ def search(
 ):
     filters = {"product": product, "category": category, "language": language}
     results = results_page(page, q, filters, page_number, exact=exact)
+    if page.viewer.kind == "anonymous":
+        event_id = results.event_id
+        own = {"search": str(event_id)} if event_id is not None else {}
+        reusable(page.request, own, search_replay(page.activity, q, results.result.total))
     return render(page.request, "search/results.html", **vars(results), pages=results.pages)
 
 

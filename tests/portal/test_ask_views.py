@@ -16,6 +16,26 @@ def _open(client, path="/ask"):
     return response, response.context["ask"].token, csrf_of(client, path)
 
 
+def test_opening_the_form_writes_nothing_until_it_is_used(portal, sessions):
+    """A row per GET made visitors fail on SQLite's write lock under load (bench/RESULTS.md)."""
+    _page, ask, token = _open(portal, "/ask?article=kb-0001")
+    assert _count(sessions, AskVisit) == 0
+    portal.post("/ask/suggest", data={"ask": ask, "article": "kb-0001", **TEXT},
+                headers={"X-CSRF-Token": token})  # fmt: skip
+    with sessions() as s:
+        assert s.scalar(select(AskVisit.article_id).where(AskVisit.token == ask)) == "kb-0001"
+
+
+def test_a_form_token_cannot_be_taken_over_by_another_visit(portal, app):
+    _page, ask, token = _open(portal)
+    portal.post("/ask/suggest", data={"ask": ask, **TEXT}, headers={"X-CSRF-Token": token})
+    with TestClient(app) as other:
+        theirs = csrf_of(other, "/ask")
+        response = other.post("/ask/suggest", data={"ask": ask, **TEXT},
+                              headers={"X-CSRF-Token": theirs})  # fmt: skip
+    assert response.status_code == 404
+
+
 def _count(sessions, model, *where) -> int:
     with sessions() as s:
         return s.scalar(select(func.count()).select_from(model).where(*where))
@@ -61,11 +81,12 @@ def test_a_ticket_carries_the_trail_of_the_visit(portal, sessions):
     event_id = portal.get("/search", params={"q": "принтер"}).context["event_id"]
     portal.get(f"/articles/kb-0001?s={event_id}")
     _page, ask, token = _open(portal, "/ask?article=kb-0001")
-    portal.post("/ask/suggest", data={"ask": ask, **TEXT}, headers={"X-CSRF-Token": token})
+    form = {"ask": ask, "article": "kb-0001", **TEXT}  # the form's hidden fields too
+    portal.post("/ask/suggest", data=form, headers={"X-CSRF-Token": token})
     portal.app.state.activity.flush()  # the trail holds what was written before the ask
     response = portal.post(
         "/ask",
-        data={"ask": ask, "csrf_token": token, "product": "ACC-PRO", **TEXT},
+        data={**form, "csrf_token": token, "product": "ACC-PRO"},
         files=[("attachments", ("log.txt", b"spooler error 0x1", "text/plain"))],
         follow_redirects=False,
     )

@@ -29,10 +29,10 @@ from kb_service.feedback.models import ArticleFeedback
 from kb_service.search.models import SearchEvent, SearchSynonym
 from kb_service.storage import AttachmentStore
 from kb_service.webhooks.models import Webhook, WebhookDelivery
-from tests.builders import auth, make_article, make_product, make_user
+from tests.builders import auth, make_article, make_product, make_user, open_ask
 from tests.portal.conftest import TOKEN_RE, login
 from tests.test_access_matrix import TOKEN_ASK, routes
-from tickets import asking, service
+from tickets import service
 from tickets.contracts import service as contracts
 from tickets.contracts.models import Calendar, ServiceContract
 from tickets.contracts.schemas import CalendarIn, ContractIn
@@ -215,7 +215,7 @@ def grow(app, sessions, start: int, stop: int) -> None:
             title, body = f"Printer fault {n}", f"printer {n}"
             article = {"title": title, "body": body, "products": codes, "tags": tags}
             make_article(session, id=f"art-{n:03d}", category="faults", **article)
-            ask = asking.start_ask(session, client, f"visit-{n}")
+            ask = open_ask(session, client, f"visit-{n}")
             draft = TicketDraft(subject=title, body="It does not print at all.", product=codes[0])
             uploads = [Upload(filename=f"log-{n}.txt", content_type="text/plain", content=b"log")]
             ticket = service.create_from_portal(

@@ -7,6 +7,7 @@ from collections import deque
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 
 from kb_service.demo import HERE as DEMO
 from tests.builders import make_article
@@ -87,3 +88,19 @@ def test_the_crawl_would_notice_a_leak(portal):
     login(portal, "engineer@demo.spravka", "demo-engineer-pass")
     pages = _crawl(portal)
     assert any("Сервисное меню принтеров Ладога" in html for html in pages.values())
+
+
+def test_pages_kept_for_anonymous_visitors_never_reach_a_client_nor_the_reverse(portal, app):
+    """The response cache (kb_service/response_cache.py) shares pages between anonymous
+    visitors only: a client crawling after them sees their own articles, and an anonymous
+    crawl after the client sees nothing restricted."""
+    anonymous = _crawl(portal)
+    login(portal, "client@demo.spravka", "demo-client-pass")
+    client = _crawl(portal)
+    assert any("Премиальная поддержка" in html for html in client.values())
+    with TestClient(app, headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"}) as other:
+        again = _crawl(other)
+    forbidden = [p for a in _restricted({"public"}) for p in _phrases(a)]
+    leaks = [(path, phrase) for pages in (anonymous, again) for path, html in pages.items()
+             for phrase in forbidden if phrase in html]  # fmt: skip
+    assert leaks == []

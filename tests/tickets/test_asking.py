@@ -13,7 +13,7 @@ from kb_service.errors import Forbidden, Invalid, NotFound
 from kb_service.feedback.service import record_view
 from kb_service.search.feed import rebuild
 from kb_service.search.service import SearchService
-from tests.builders import make_article, make_viewer
+from tests.builders import make_article, make_viewer, open_ask
 from tickets import asking, desk, service
 from tickets.models import AskVisit
 from tickets.schemas import TicketDraft, Upload
@@ -33,7 +33,7 @@ def search(sessions, tmp_path):
 
 
 def test_suggestions_are_visible_articles_and_recorded_once(session, search):
-    ask = asking.start_ask(session, ANONYMOUS, "visit-1")
+    ask = open_ask(session, ANONYMOUS, "visit-1")
     first = asking.suggest(session, search, ANONYMOUS, ask, "printer spooler stuck")
     again = asking.suggest(session, search, ANONYMOUS, ask, "printer spooler stuck")
     assert [h.id for h in first] == [h.id for h in again] == ["pub"]
@@ -42,12 +42,12 @@ def test_suggestions_are_visible_articles_and_recorded_once(session, search):
 
 
 def test_a_short_text_is_not_searched(session, search):
-    ask = asking.start_ask(session, ANONYMOUS, "visit-1")
+    ask = open_ask(session, ANONYMOUS, "visit-1")
     assert asking.suggest(session, search, ANONYMOUS, ask, "pr") == []
 
 
 def test_only_a_suggested_article_can_deflect(session, search):
-    ask = asking.start_ask(session, ANONYMOUS, "visit-1")
+    ask = open_ask(session, ANONYMOUS, "visit-1")
     with pytest.raises(NotFound):
         asking.deflect(session, ANONYMOUS, ask, "pub")
     asking.suggest(session, search, ANONYMOUS, ask, "printer stuck")
@@ -55,7 +55,7 @@ def test_only_a_suggested_article_can_deflect(session, search):
 
 
 def test_the_open_ask_visit_is_reused_within_a_visit(session):
-    first = asking.start_ask(session, ANONYMOUS, "visit-1")
+    first = open_ask(session, ANONYMOUS, "visit-1")
     assert asking.start_ask(session, ANONYMOUS, "visit-1").id == first.id
     assert asking.start_ask(session, ANONYMOUS, "visit-2").id != first.id
 
@@ -65,7 +65,7 @@ def test_the_trail_collects_searches_views_and_suggestions_of_the_visit(session,
     search.search(session, ANONYMOUS, "elsewhere", visit_id="visit-2")
     record_view(search.activity, ANONYMOUS, "pub", "visit-1")
     search.activity.flush()
-    ask = asking.start_ask(session, ANONYMOUS, "visit-1", "pub")
+    ask = open_ask(session, ANONYMOUS, "visit-1", "pub")
     asking.suggest(session, search, ANONYMOUS, ask, "printer stuck")
     session.flush()
     trail = visit_trail(session, ask, utcnow())
@@ -82,7 +82,7 @@ def _draft(**overrides) -> TicketDraft:
 
 def test_a_client_ticket_takes_the_organisation_and_numbers_are_public(session, store):
     viewer = make_viewer(session, ["client"], organisation="Org")
-    ask = asking.start_ask(session, viewer, "visit-1")
+    ask = open_ask(session, viewer, "visit-1")
     ticket = service.create_from_portal(
         session, viewer, ask, _draft(), store=store, anonymous_allowed=False
     )
@@ -92,7 +92,7 @@ def test_a_client_ticket_takes_the_organisation_and_numbers_are_public(session, 
 
 
 def test_anonymous_tickets_need_the_setting_and_an_address(session, store):
-    ask = asking.start_ask(session, ANONYMOUS, "visit-1")
+    ask = open_ask(session, ANONYMOUS, "visit-1")
     with pytest.raises(Forbidden):
         service.create_from_portal(session, ANONYMOUS, ask, _draft(email="a@b.test"),
                                    store=store, anonymous_allowed=False)  # fmt: skip
@@ -103,7 +103,7 @@ def test_anonymous_tickets_need_the_setting_and_an_address(session, store):
 
 
 def test_attachments_are_limited(session, store):
-    ask = asking.start_ask(session, ANONYMOUS, "visit-1")
+    ask = open_ask(session, ANONYMOUS, "visit-1")
     files = [Upload(filename=f"{i}.txt", content_type="text/plain", content=b"x") for i in range(6)]
     with pytest.raises(Invalid):
         service.create_from_portal(session, ANONYMOUS, ask, _draft(email="a@b.test"), files,
@@ -121,7 +121,7 @@ def test_an_anonymous_ticket_with_a_clients_address_does_not_join_their_account(
     from tests.builders import make_user
 
     me = viewer_for(session, make_user(session, email="me@x.test"))
-    ask = asking.start_ask(session, ANONYMOUS, "visit-1")
+    ask = open_ask(session, ANONYMOUS, "visit-1")
     planted = service.create_from_portal(
         session, ANONYMOUS, ask, _draft(email="Me@X.test"), store=store, anonymous_allowed=True
     )
