@@ -187,11 +187,15 @@ def word_pairs(text: str) -> list[str]:
     return found
 
 
-class PairAnalyzer(Analyzer):
-    """Indexes the neighbouring word pairs of title and body (see word_pairs)."""
+class _TermsAnalyzer(Analyzer):
+    """An analyzer whose terms come whole from one function of the text (`terms`), with no
+    tokenizer or filters; equal to any other of its own class."""
+
+    def terms(self, value: str, mode: str) -> list[str]:
+        raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, PairAnalyzer)
+        return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
@@ -209,13 +213,20 @@ class PairAnalyzer(Analyzer):
         **kwargs: object,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, text in enumerate(word_pairs(value)):
+        for pos, text in enumerate(self.terms(value, mode)):
             token.text = text
             token.boost = 1.0
             token.stopped = False
             if positions:
                 token.pos = start_pos + pos
             yield token
+
+
+class PairAnalyzer(_TermsAnalyzer):
+    """Indexes the neighbouring word pairs of title and body (see word_pairs)."""
+
+    def terms(self, value: str, mode: str) -> list[str]:
+        return word_pairs(value)
 
 
 # Parts of a product or model code: letters and digits, joined by at most one separator.
@@ -260,32 +271,8 @@ def code_variants(text: str, *, query: bool = False) -> list[str]:
     return found
 
 
-class CodeAnalyzer(Analyzer):
+class CodeAnalyzer(_TermsAnalyzer):
     """Indexes the joined forms of codes (see code_variants); nothing else."""
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CodeAnalyzer)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(  # the signature is Whoosh's
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, text in enumerate(code_variants(value, query=mode == "query")):
-            token.text = text
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = start_pos + pos
-            yield token
+    def terms(self, value: str, mode: str) -> list[str]:
+        return code_variants(value, query=mode == "query")
