@@ -23,6 +23,8 @@ MAX_TERMS = 128
 MAX_PHRASE_QUERY_WORDS = 12
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\s]+")
 _PHRASE_RE = re.compile(r'"([^"]*)"')
+# A query of this many words or more reads as a sentence (a pasted report) whatever it ends with.
+SENTENCE_WORDS = 12
 SEARCHED_FIELDS = (schema.TITLE, schema.BODY, schema.TAGS)
 
 
@@ -35,6 +37,9 @@ def normalise_query(query: str) -> str:
 class ParsedQuery:
     words: tuple[str, ...]  # every folded word, phrases' too, stop words included
     phrases: tuple[tuple[str, ...], ...]  # folded words of each quoted phrase
+    # Written as a sentence (a question, a report) rather than as keywords: a question mark,
+    # a full stop at the end, or SENTENCE_WORDS words or more. Scored differently (scoring).
+    sentence: bool = False
 
     @property
     def stems(self) -> set[str]:
@@ -47,7 +52,8 @@ def parse(query: str) -> ParsedQuery:
     phrases = tuple(tuple(WORD_RE.findall(m)) for m in _PHRASE_RE.findall(text))
     loose = _PHRASE_RE.sub(" ", text)
     words = tuple(WORD_RE.findall(loose)) + tuple(w for p in phrases for w in p)
-    return ParsedQuery(words=words, phrases=tuple(p for p in phrases if p))
+    sentence = "?" in text or text.endswith((".", "!")) or len(words) >= SENTENCE_WORDS
+    return ParsedQuery(words=words, phrases=tuple(p for p in phrases if p), sentence=sentence)
 
 
 def weighted_terms(parsed: ParsedQuery) -> dict[str, float]:

@@ -160,7 +160,7 @@ def search(
         visible = view.allowed(groups, _restrictions(product, language, category))
         typed = query[:MAX_QUERY_CHARS]
         planned = plan(view, text, visible, synonyms, correct=correct, typed=typed)
-        scores = score(view, planned.terms, population)
+        scores = score(view, planned.terms, population, sentence=planned.parsed.sentence)
         if planned.codes:
             scores += score(view, planned.codes, population, {schema.CODES: 1.0})
         pairs = query_pairs(planned.parsed)

@@ -1,4 +1,5 @@
-"""Ranking beyond single words: Russian dictionary forms and the proximity of query words."""
+"""Ranking beyond single words: Russian dictionary forms, the proximity of query words, and
+questions scored apart from keywords."""
 
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from indexer_builders import make_doc
 
 from indexer.analysis import MixedLanguageAnalyzer, stem, word_pairs
 from indexer.index import SearchIndex
+from indexer.querying import parse
 from indexer.search import search
 
 # Forms whose stem changes with the form: the stemmer alone keeps them apart.
@@ -65,3 +67,49 @@ def test_an_analyzer_from_an_index_written_before_lemmas_compares_different():
     older = MixedLanguageAnalyzer()
     del older.lemmas  # as unpickled from an older release's schema
     assert older != MixedLanguageAnalyzer()
+
+
+@pytest.mark.parametrize(
+    ("query", "sentence"),
+    [
+        ("колонтитулы, удаление", False),
+        ("printer driver", False),
+        ("what if operations, two variables", False),
+        ("Как удалить колонтитул?", True),
+        ("Filter gmail messages without a label.", True),
+        (
+            "test failure in the network statistics of the storage driver when the option is on",
+            True,
+        ),
+    ],
+)
+def test_a_question_or_a_long_query_reads_as_a_sentence_and_keywords_do_not(
+    query: str, sentence: bool
+):
+    assert parse(query).sentence is sentence
+
+
+def _filler(count: int, start: int) -> str:
+    return " ".join(
+        f"word{chr(ord('a') + n % 26)}{chr(ord('a') + n // 26)}"
+        for n in range(start, start + count)
+    )
+
+
+def test_a_question_prefers_a_short_article_a_keyword_query_a_long_one_repeating_the_word(
+    tmp_path: Path,
+):
+    # The same body term: a keyword query rewards its repetition in a long article, a question
+    # normalises long bodies harder (they match a sentence's many words by chance).
+    index = SearchIndex(tmp_path / "index")
+    docs = [
+        make_doc("long", "Заметка", f"принтер {_filler(14, 0)} принтер {_filler(14, 14)}"),
+        make_doc("short", "Запись", f"принтер {_filler(7, 28)}"),
+    ]
+    try:
+        index.rebuild(docs, position=1)
+        ranked = [hit.id for hit in search(index, "принтер", groups=None).hits]
+        asked = [hit.id for hit in search(index, "Почему принтер?", groups=None).hits]
+        assert (ranked, asked) == (["long", "short"], ["short", "long"])
+    finally:
+        index.close()
