@@ -1,5 +1,6 @@
 """The app factory: assembles the API and the portal around explicit settings."""
 
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 
@@ -7,6 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -184,7 +186,10 @@ async def _lifespan(app: FastAPI):
     node = Node(settings, app.state.sessions, writes=settings.embedded_worker, reads=True)
     app.state.activity = activity = ActivityLog(app.state.sessions, settings.activity_interval)
     synonyms = SynonymSource(app.state.sessions)
-    synonyms.current()  # loaded now, so the first requests all key on the same version
+    # Loaded now, so the first requests all key on the same version; without tables yet (the
+    # node's writer migrates) the first search loads them.
+    with contextlib.suppress(OperationalError):
+        synonyms.current()
     app.state.search = SearchService(node.index, activity, synonyms)
     app.state.ticket_index = node.ticket_index
     app.state.feed = node.feed

@@ -34,6 +34,7 @@ from functools import partial
 
 import anyio.to_thread
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb_service import outbox
@@ -55,6 +56,10 @@ PERSONAL = (SIGNED_IN, VOTED)
 FRESH = {VISIT: lambda: secrets.token_urlsafe(16), CSRF_FIELD: lambda: secrets.token_urlsafe(32)}
 _NOTE = "reusable_response"  # the handler's word, in the request's state
 _VARIES = (b"accept-language", b"hx-request", b"hx-target", b"host")
+# The only paths whose handlers may call `reusable`: any other request runs the app without
+# a look at the outbox (health checks must answer when the database does not).
+_KEPT_PATHS = frozenset({"/", "/search", "/suggest", "/api/v1/search", "/api/v1/suggest"})
+_KEPT_PREFIX = "/articles/"
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,11 @@ class ResponseCache:
             self.position = FreshRead(partial(_outbox_position, scope["app"].state.sessions))
         # The outbox position as of after this request arrived: a page saved before it (an
         # article restricted, say) is never answered from before, even ahead of the index.
-        position = await self.position.get()
+        try:
+            position = await self.position.get()
+        except SQLAlchemyError:  # the database is away: the app answers, and keeps nothing
+            await self.app(scope, receive, send)
+            return
         state = (position, search.index.version, search.known_synonyms_version())
         entry = self.memo.lookup(state, key)
         if entry is not None and entry.expires < time.monotonic():
@@ -194,6 +203,9 @@ class ResponseCache:
 def _key(scope: Scope) -> tuple | None:
     """What the response depends on, or None when this request must run the app."""
     if scope["method"] != "GET":
+        return None
+    path = scope["path"]
+    if path not in _KEPT_PATHS and not (path.startswith(_KEPT_PREFIX) and path.count("/") == 2):
         return None
     session = scope.get("session")
     if session is None or _personal(session):
