@@ -56,15 +56,18 @@ def chromium(sync_api) -> Iterator:
 
 
 @contextmanager
-def english_tabs(browser, base_url: str, timeout_ms: int = 10_000) -> Iterator[Callable]:
-    """`open_as(email, password)`: a page in a fresh English context, signed in as that staff
-    member (landing on the console), or anonymous without an e-mail; all closed afterwards."""
+def signed_in_tabs(
+    browser, base_url: str, locale: str = "en-US", timeout_ms: int = 10_000
+) -> Iterator[Callable]:
+    """`open_as(email, password, language=locale)`: a page in a fresh context, signed in as
+    that person (landing on the console or their tickets), or anonymous without an e-mail;
+    all closed afterwards."""
     import re
 
     contexts = []
 
-    def open_as(email: str | None = None, password: str = ""):
-        context = browser.new_context(locale="en-US", base_url=base_url, viewport=DESKTOP)
+    def open_as(email: str | None = None, password: str = "", language: str = locale):
+        context = browser.new_context(locale=language, base_url=base_url, viewport=DESKTOP)
         context.set_default_timeout(timeout_ms)
         contexts.append(context)
         page = context.new_page()
@@ -73,7 +76,7 @@ def english_tabs(browser, base_url: str, timeout_ms: int = 10_000) -> Iterator[C
             page.fill("#login-email", email)
             page.fill("#login-password", password)
             page.locator("form.form button[type=submit]").click()
-            page.wait_for_url(re.compile(r"/console$"))
+            page.wait_for_url(re.compile(r"/(console|tickets)$"))
         return page
 
     try:
@@ -81,3 +84,12 @@ def english_tabs(browser, base_url: str, timeout_ms: int = 10_000) -> Iterator[C
     finally:
         for context in contexts:
             context.close()
+
+
+@contextmanager
+def demo_role_tabs(browser, base_url: str) -> Iterator[Callable]:
+    """`open_as(role, language="ru-RU")`: signed in as the demo's person of that role."""
+    with signed_in_tabs(browser, base_url, "ru-RU") as open_as:
+        yield lambda role, language="ru-RU": open_as(
+            f"{role}@demo.spravka", f"demo-{role}-pass", language
+        )

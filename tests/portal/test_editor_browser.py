@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser import MARKS, chromium, demo_server, english_tabs
+from tests.browser import MARKS, chromium, demo_server, signed_in_tabs
 from tests.builders import make_user
 
 pytestmark = MARKS
@@ -40,7 +40,7 @@ def browser():
 
 @pytest.fixture
 def tab(browser, server):
-    with english_tabs(browser, server[0]) as open_as:
+    with signed_in_tabs(browser, server[0]) as open_as:
         yield open_as
 
 

@@ -11,7 +11,7 @@ from babel.dates import format_date
 from kb_service.catalogue.equipment import warranty_state
 from kb_service.db import utcnow
 from portal.i18n import catalogue
-from tests.browser import DESKTOP, MARKS, chromium, demo_server, english_tabs
+from tests.browser import DESKTOP, MARKS, chromium, demo_server, signed_in_tabs
 from tests.builders import make_article
 
 pytestmark = MARKS
@@ -81,7 +81,7 @@ def test_a_ticket_about_an_item_reaches_the_engineer_with_warranty_and_contract(
     number = page.url.rsplit("/", 1)[1]
     context.close()
 
-    with english_tabs(browser, server[0], timeout_ms=15_000) as open_as:
+    with signed_in_tabs(browser, server[0], timeout_ms=15_000) as open_as:
         desk = open_as("engineer@demo.spravka", "demo-engineer-pass")
         desk.goto(f"/console/tickets/{number}")
         panel = desk.locator("#set_equipment")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from kb_service.db import utcnow
-from tests.browser import MARKS, chromium, demo_server, english_tabs
+from tests.browser import MARKS, chromium, demo_server, signed_in_tabs
 from tests.builders import make_user
 from tickets.importing import TICKETS, TicketImport
 from tickets.mining import mine
@@ -64,7 +64,7 @@ def browser():
 
 @pytest.fixture
 def tab(browser, server):
-    with english_tabs(browser, server[0], timeout_ms=15_000) as open_as:
+    with signed_in_tabs(browser, server[0], timeout_ms=15_000) as open_as:
         yield open_as
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import DESKTOP, MARKS, chromium, demo_server
+from tests.browser import MARKS, chromium, demo_role_tabs, demo_server
 from tickets.demo import load_desk_demo
 
 pytestmark = MARKS
@@ -28,23 +28,9 @@ def browser():
 
 @pytest.fixture
 def tab(browser, server):
-    contexts = []
-
-    def open_as(role: str, language: str = "ru-RU"):
-        context = browser.new_context(locale=language, base_url=server[0], viewport=DESKTOP)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.fill("#login-email", f"{role}@demo.spravka")
-        page.fill("#login-password", f"demo-{role}-pass")
-        page.locator("form.form button[type=submit]").click()
-        page.wait_for_url(re.compile(r"/(console|tickets)$"))
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+    """A Russian-speaking person's tab, signed in as the demo's person of the role asked for."""
+    with demo_role_tabs(browser, server[0]) as open_as:
+        yield open_as
 
 
 def test_the_manager_reads_the_quarter_in_charts_and_tables(tab):
