@@ -46,6 +46,24 @@ def term_arrays(
     return np.concatenate(ids), np.concatenate(weights)
 
 
+def vocabulary(
+    reader: IndexReader, field: str, initial: str, cache: SegmentCache, scope: tuple
+) -> list[np.ndarray]:
+    """Per segment, the terms of ``field`` beginning with ``initial`` (an array of str).
+
+    A segment's term list never changes, so it is read once (the spelling's candidates).
+    """
+
+    def read(leaf: IndexReader) -> tuple[np.ndarray]:
+        terms = [t.decode("utf-8") for t in leaf.expand_prefix(field, initial)]
+        return (np.array(terms, dtype=object),)
+
+    return [
+        _cached(cache, scope, leaf, ("vocabulary", field, initial), lambda leaf=leaf: read(leaf))[0]
+        for leaf, _offset in reader.leaf_readers()
+    ]
+
+
 def alive_mask(reader: IndexReader) -> np.ndarray:
     """True for every live (not deleted) document number."""
     alive = np.ones(reader.doc_count_all(), dtype=bool)

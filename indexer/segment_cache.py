@@ -22,6 +22,8 @@ Arrays = tuple[np.ndarray, ...]
 POSTINGS_BUDGET = 12_000_000
 # Field lengths: three scored fields of 1M documents.
 LENGTHS_BUDGET = 3_000_000
+# Terms by initial letter, the candidates of spelling corrections: about 40 MB of strings.
+VOCABULARY_BUDGET = 500_000
 
 
 class SegmentCache:
@@ -65,6 +67,7 @@ class IndexCaches:
         self.path = path
         self.postings = SegmentCache(POSTINGS_BUDGET)
         self.lengths = SegmentCache(LENGTHS_BUDGET)
+        self.vocabulary = SegmentCache(VOCABULARY_BUDGET)
 
     def scope(self, generation: str) -> tuple[Hashable, ...]:
         """The key prefix of one generation of this folder."""
@@ -73,5 +76,5 @@ class IndexCaches:
     def keep_only(self, generation: str) -> None:
         """Forget the segments of generations no longer served (a rebuild was swapped in)."""
         prefix = self.scope(generation)
-        for cache in (self.postings, self.lengths):
+        for cache in (self.postings, self.lengths, self.vocabulary):
             cache.retain(lambda key: key[: len(prefix)] == prefix)

@@ -13,7 +13,14 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from indexer import schema
-from indexer.postings import alive_mask, field_lengths, keyword_codes, term_arrays, value_codes
+from indexer.postings import (
+    alive_mask,
+    field_lengths,
+    keyword_codes,
+    term_arrays,
+    value_codes,
+    vocabulary,
+)
 from indexer.segment_cache import IndexCaches
 from indexer.whoosh_internals import open_stored_fields
 
@@ -138,6 +145,10 @@ class IndexView:
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Document numbers and frequencies of a term (decoded once per segment)."""
         return term_arrays(self.reader, field, term, self._caches.postings, self._scope)
+
+    def terms_starting(self, field: str, initial: str) -> list[np.ndarray]:
+        """Per segment, the terms of ``field`` that begin with ``initial`` (read once)."""
+        return vocabulary(self.reader, field, initial, self._caches.vocabulary, self._scope)
 
     def containing(self, field: str, terms: list[str]) -> np.ndarray:
         """Mask of the documents containing any of ``terms`` in ``field``."""
