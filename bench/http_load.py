@@ -151,20 +151,32 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def path_sets(articles: int, size: int = 2000) -> dict[str, list[str]]:
-    """The rotating request paths of each endpoint: title words, public article ids."""
+def path_sets(articles: int, size: int = 2000, mix: str = "popular") -> dict[str, list[str]]:
+    """The request paths of each endpoint (title words, public article ids), in the order wrk
+    rotates through them: ``popular`` draws them as people ask (see `popular`), ``uniform``
+    takes each of the ``size`` once in turn, the worst case for every cache."""
     docs = make_corpus(articles)
     queries = make_queries(docs, size)
     public = [d.id for d in docs if d.groups == ("public",)]
     ids = random.Random(5).sample(public, min(size, len(public)))
     prefixes = [q.split()[0][: random.Random(i).randint(3, 6)] for i, q in enumerate(queries)]
+    order = popular if mix == "popular" else lambda items, seed: items
     return {
-        "API search": [f"/api/v1/search?q={quote(q)}" for q in queries],
-        "portal search": [f"/search?q={quote(q)}" for q in queries],
-        "article page": [f"/articles/{i}" for i in ids],
+        "API search": [f"/api/v1/search?q={quote(q)}" for q in order(queries, 1)],
+        "portal search": [f"/search?q={quote(q)}" for q in order(queries, 2)],
+        "article page": [f"/articles/{i}" for i in order(ids, 3)],
         "home page": ["/"],
-        "suggest": [f"/api/v1/suggest?q={quote(p)}" for p in prefixes],
+        "suggest": [f"/api/v1/suggest?q={quote(p)}" for p in order(prefixes, 4)],
     }
+
+
+def popular(items: list[str], seed: int, draws: int = 20) -> list[str]:
+    """``draws`` times as many requests as ``items``, drawn with Zipf weights (the i-th most
+    asked is asked 1/i as often as the first): search logs and page views of help centres
+    follow this curve, a few queries and articles asked all day and a long tail asked once."""
+    rng = random.Random(seed)
+    weights = [1 / rank for rank in range(1, len(items) + 1)]
+    return rng.choices(items, weights=weights, k=draws * len(items))
 
 
 def wrk(base: str, paths: list[str], connections: int, seconds: int, name: str) -> Result:
@@ -191,11 +203,18 @@ def wrk(base: str, paths: list[str], connections: int, seconds: int, name: str) 
 
 
 def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB: private (heap) plus file pages (the index's mmap,
+    shared with the other workers and the feeder)."""
+    return sum(_status_mb(pid, ("RssAnon:", "RssFile:", "RssShmem:")))
+
+
+def private_mb(pid: int) -> float:
+    return sum(_status_mb(pid, ("RssAnon:",)))
+
+
+def _status_mb(pid: int, keys: tuple[str, ...]) -> list[float]:
     with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+        return [int(line.split()[1]) / 1024 for line in handle if line.startswith(keys)]
 
 
 def children(pid: int) -> list[int]:
@@ -213,6 +232,7 @@ def process_rss(serve_pid: int) -> dict[str, float]:
         rows["gunicorn arbiter"] = rss_mb(arbiter)
         for n, worker in enumerate(sorted(children(arbiter)), 1):
             rows[f"worker {n}"] = rss_mb(worker)
+            rows[f"worker {n}, private"] = private_mb(worker)
     return rows
 
 
@@ -265,7 +285,7 @@ def run(args) -> dict:
     folder = data_folder(args.articles)
     port, trivial_port = free_port(), free_port()
     base, trivial_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{trivial_port}"
-    paths = path_sets(args.articles, args.paths)
+    paths = path_sets(args.articles, args.paths, args.mix)
     server = start_spravka(folder, port, args.workers)
     trivial = start_trivial(trivial_port, args.workers, folder / "trivial.log")
     report: dict = {"results": [], "rss": {}, "publish": []}
@@ -273,15 +293,16 @@ def run(args) -> dict:
         wait_ready(f"{base}/api/v1/suggest?q=a", server)
         wait_ready(f"{trivial_base}/ping", trivial)
         report["rss"]["after start"] = process_rss(server.pid)
-        for connections in args.connections:
+        # Repeat a count (--connections 128,128,128) to see whether memory keeps growing.
+        for stage, connections in enumerate(args.connections, 1):
             seconds = args.long if connections >= 128 else args.duration
             report["results"].append(wrk(trivial_base, ["/ping"], connections, seconds, "trivial"))
             for name, endpoint_paths in paths.items():
                 report["results"].append(wrk(base, endpoint_paths, connections, seconds, name))
             flow = ticket_load(base, min(connections, args.ticket_threads), seconds)
             report["results"].append(Result(connections=connections, **flow))
-            report["rss"][f"after {connections} connections"] = process_rss(server.pid)
-            if connections == 32:
+            report["rss"][f"{stage}: after {connections} conns"] = process_rss(server.pid)
+            if connections == 32 and not report["publish"]:
                 report["publish"] = publish_under_load(folder, base, paths, args)
     finally:
         stop(trivial)
@@ -307,7 +328,8 @@ def publish_under_load(folder: Path, base: str, paths, args) -> list[float]:
 
 
 def print_report(report: dict, args) -> None:
-    table = Table(title=f"HTTP load, {args.articles:,} articles, {args.workers} workers")
+    title = f"HTTP load, {args.articles:,} articles, {args.workers} workers, {args.mix} paths"
+    table = Table(title=title)
     for column in ("conns", "endpoint", "req/s", "of trivial", "p50 ms", "p99 ms", "errors"):
         table.add_column(column, justify="right")
     table.add_column("5xx", justify="right")
@@ -348,6 +370,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ticket-threads", type=int, default=8)
     parser.add_argument(
         "--paths", type=int, default=2000, help="distinct queries and article ids that rotate"
+    )
+    parser.add_argument(
+        "--mix",
+        choices=("popular", "uniform"),
+        default="popular",
+        help="paths drawn as people ask (Zipf), or each in turn (every cache misses)",
     )
     args = parser.parse_args(argv)
     args.connections = [int(c) for c in args.connections.split(",")]

@@ -4,6 +4,7 @@ import contextlib
 import logging
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
@@ -81,6 +82,13 @@ from tickets.teams import router as teams_router
 log = logging.getLogger(__name__)
 # Packages above the core that keep their own migration branch; the core cannot name them.
 MIGRATION_BRANCHES = (TICKET_MIGRATIONS,)
+# Threads running request handlers per process (AnyIO's default is 40). The work is mostly CPU
+# under one GIL: 40 runnable threads shared it so thinly that the index feed's searcher swap and
+# a ticket's write transaction waited seconds for their turn (see bench/RESULTS.md, issue 9).
+# Fewer threads queue requests in the event loop instead, where waiting costs nothing; a
+# handler waiting for a database lock still leaves others to run, and FastAPI closes sessions
+# outside this limit, so a request never waits for a thread held by one waiting for it.
+REQUEST_THREADS = 8
 
 
 def migrate_schema(engine) -> None:
@@ -179,6 +187,7 @@ def _include_portal(app: FastAPI, settings: Settings) -> None:
 async def _lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
     # Only the node's index writer prepares the node: the workers of `spravka serve --workers`
     # start after their parent migrated and built the index, and must not race to do it again.
     if settings.embedded_worker:
