@@ -105,15 +105,18 @@ def keyword_codes(
     """
     terms = reader.lexicon(field) if field in reader.schema else []
     values = [value for value in (t.decode("utf-8") for t in terms) if value]
-    per_doc: list[list[int]] = [[] for _ in range(reader.doc_count_all())]
-    for code, value in enumerate(values):
-        ids, _weights = postings(field, value)
-        for docnum in ids.tolist():
-            per_doc[docnum].append(code)
-    width = max((len(codes) for codes in per_doc), default=0) or 1
-    codes = np.full((len(per_doc), width), -1, dtype=np.int32)
-    for docnum, doc_codes in enumerate(per_doc):
-        codes[docnum, : len(doc_codes)] = doc_codes
+    size = reader.doc_count_all()
+    # With numpy, not a list per document: done at every searcher swap, the Python loop was
+    # 80 of the 100 ms a swap took at 20,000 articles (publish-to-searchable under load).
+    docs = [postings(field, value)[0] for value in values]
+    ids = np.concatenate(docs) if docs else EMPTY_IDS
+    numbers = np.repeat(np.arange(len(values), dtype=np.int32), [len(d) for d in docs])
+    order = np.lexsort((numbers, ids))  # by document, then value
+    ids, numbers = ids[order], numbers[order]
+    per_doc = np.bincount(ids, minlength=size)
+    first = np.concatenate(([0], np.cumsum(per_doc)[:-1]))
+    codes = np.full((size, max(1, int(per_doc.max(initial=0)))), -1, dtype=np.int32)
+    codes[ids, np.arange(len(ids)) - first[ids]] = numbers
     return values, codes
 
 
