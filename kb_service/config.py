@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         None, description="Search index folder of this node; default: `index` in the data folder."
     )
     feed_interval: float = Field(
-        0.2, description="Seconds between outbox polls of the index feed when idle."
+        0.1, description="Seconds between outbox polls of the index feed when idle."
     )
     activity_interval: float = Field(
         1.0,
