@@ -202,19 +202,14 @@ def wrk(base: str, paths: list[str], connections: int, seconds: int, name: str) 
     )
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB: private (heap) plus file pages (the index's mmap,
-    shared with the other workers and the feeder)."""
-    return sum(_status_mb(pid, ("RssAnon:", "RssFile:", "RssShmem:")))
-
-
-def private_mb(pid: int) -> float:
-    return sum(_status_mb(pid, ("RssAnon:",)))
-
-
-def _status_mb(pid: int, keys: tuple[str, ...]) -> list[float]:
+def rss_mb(pid: int, key: str = "VmRSS") -> float:
+    """Resident memory of a process in MB: all of it, or with ``key="RssAnon"`` its private
+    part (the rest is file pages: the index's mmap, shared with the other workers)."""
     with open(f"/proc/{pid}/status") as handle:
-        return [int(line.split()[1]) / 1024 for line in handle if line.startswith(keys)]
+        for line in handle:
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def children(pid: int) -> list[int]:
@@ -232,7 +227,7 @@ def process_rss(serve_pid: int) -> dict[str, float]:
         rows["gunicorn arbiter"] = rss_mb(arbiter)
         for n, worker in enumerate(sorted(children(arbiter)), 1):
             rows[f"worker {n}"] = rss_mb(worker)
-            rows[f"worker {n}, private"] = private_mb(worker)
+            rows[f"worker {n}, private"] = rss_mb(worker, "RssAnon")
     return rows
 
 

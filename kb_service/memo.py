@@ -69,10 +69,5 @@ class Memo:
                 _value, size = self._entries.pop(key)
                 self._used -= size
 
-    @property
-    def used(self) -> int:
-        """The total weight kept."""
-        return self._used
-
     def __len__(self) -> int:
         return len(self._entries)
