@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Index,
     Integer,
     Select,
     String,
@@ -30,6 +31,8 @@ OUTBOX_LOCK_KEY = 0x5350524B
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_event"
+    # The newest event of a topic is one probe (`last_position(topic=...)`).
+    __table_args__ = (Index("ix_outbox_event_topic_id", "topic", "id"),)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -77,8 +80,12 @@ def read_after(session: Session, position: int, limit: int = 500) -> Sequence[Ou
     return session.scalars(query.limit(limit)).all()
 
 
-def last_position(session: Session) -> int:
-    return session.scalar(select(func.coalesce(func.max(OutboxEvent.id), 0))) or 0
+def last_position(session: Session, topic: str | None = None) -> int:
+    """The newest event's id (0 when none), or the newest of one topic's events."""
+    query = select(func.coalesce(func.max(OutboxEvent.id), 0))
+    if topic is not None:
+        query = query.where(OutboxEvent.topic == topic)
+    return session.scalar(query) or 0
 
 
 def locked_cursor(session: Session, consumer: str) -> OutboxCursor:

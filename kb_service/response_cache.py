@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb_service import outbox
+from kb_service.articles.service import TOPIC as ARTICLE_TOPIC
 from kb_service.browser_session import CSRF_FIELD, LOCALE, SIGNED_IN, VISIT, VOTED
 from kb_service.db import session_scope
 from kb_service.memo import Memo
@@ -120,19 +121,20 @@ class ResponseCache:
         if search is None:  # the app has not started: nothing to key on
             await self.app(scope, receive, send)
             return
-        if search.synonyms_due():
+        synonyms = search.synonyms  # the app's SynonymSource
+        if synonyms.due():
             # A hit never searches, so it must look for new synonyms itself, off the loop.
-            await anyio.to_thread.run_sync(search.known_synonyms)
+            await anyio.to_thread.run_sync(synonyms.current)
         if self.position is None:
             self.position = FreshRead(partial(_outbox_position, scope["app"].state.sessions))
-        # The outbox position as of after this request arrived: a page saved before it (an
-        # article restricted, say) is never answered from before, even ahead of the index.
+        # The newest article event as of after this request arrived: a page saved before it
+        # (an article restricted, say) is never answered from before, even ahead of the index.
         try:
             position = await self.position.get()
         except SQLAlchemyError:  # the database is away: the app answers, and keeps nothing
             await self.app(scope, receive, send)
             return
-        state = (position, search.index.version, search.known_synonyms_version())
+        state = (position, search.index.version, synonyms.known_version)
         entry = self.memo.lookup(state, key)
         if entry is not None and entry.expires < time.monotonic():
             self.memo.forget(state, key)
@@ -232,7 +234,7 @@ def _personal(session: dict) -> bool:
 
 def _outbox_position(sessions) -> int:
     with session_scope(sessions) as session:
-        return outbox.last_position(session)
+        return outbox.last_position(session, topic=ARTICLE_TOPIC)
 
 
 class FreshRead:

@@ -5,8 +5,9 @@ list were read on every request (the popular list alone took 74 ms at 20,000 art
 are kept per access key (the viewer's groups; None for staff), since all of them show only
 published articles, which the groups alone decide (kb_service.access.article_filter).
 
-Kept until the outbox position moves (an article was saved: one indexed `max(id)`, 0.4 ms)
-or for at most `LIFETIME`, which bounds how stale a view count or a renamed product can be.
+Kept until an article event enters the outbox (an article was saved: one index probe for the
+topic's newest id; ticket events leave them alone) or for at most `LIFETIME`, which bounds
+how stale a view count or a renamed product can be.
 """
 
 import time
@@ -16,6 +17,7 @@ from typing import TypeVar
 from fastapi import Request
 
 from kb_service import outbox
+from kb_service.articles.service import TOPIC as ARTICLE_TOPIC
 from kb_service.memo import Memo
 
 T = TypeVar("T")
@@ -43,6 +45,9 @@ def aggregates_of(request: Request) -> Memo:
 def _state(page) -> tuple[int, int]:
     cached = getattr(page.request.state, _STATE, None)
     if cached is None:
-        cached = (outbox.last_position(page.db), int(time.monotonic() // LIFETIME))
+        cached = (
+            outbox.last_position(page.db, topic=ARTICLE_TOPIC),
+            int(time.monotonic() // LIFETIME),
+        )
         setattr(page.request.state, _STATE, cached)
     return cached

@@ -55,18 +55,6 @@ class SearchService:
         state = (self.index.version, synonyms.version)
         return self._kept.get(state, (viewer.groups, *key), compute, _weight)
 
-    def known_synonyms_version(self) -> int:
-        """The synonyms' version as last loaded (free: the response cache asks every request)."""
-        return self.synonyms.known_version if self.synonyms is not None else 0
-
-    def synonyms_due(self) -> bool:
-        """Whether the synonyms should be looked up again (see `known_synonyms`)."""
-        return self.synonyms is not None and self.synonyms.due()
-
-    def known_synonyms(self) -> None:
-        """Look for new synonyms now (reads the database when due)."""
-        self._dictionary()
-
     @SEARCH_SECONDS.time()
     def search(
         self,

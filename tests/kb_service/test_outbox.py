@@ -38,3 +38,14 @@ def test_a_rolled_back_change_leaves_no_event(sessions):
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(OutboxEvent)) == 0
         assert s.get(Article, "y") is None
+
+
+def test_the_newest_event_of_a_topic(sessions):
+    with sessions.begin() as s:
+        for topic in ("article.saved", "ticket", "article.saved", "ticket"):
+            outbox.emit(s, topic, "k")
+    with sessions() as s:
+        ids = s.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id)).all()
+        assert outbox.last_position(s, topic="article.saved") == ids[2]
+        assert outbox.last_position(s, topic="ticket") == ids[3] == outbox.last_position(s)
+        assert outbox.last_position(s, topic="webhook") == 0

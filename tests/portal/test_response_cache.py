@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from kb_service.feedback.models import ArticleView
 from kb_service.response_cache import ResponseCache
 from kb_service.search.models import SearchEvent
-from tests.builders import make_token
+from tests.builders import make_article, make_ticket, make_token
 from tests.portal.conftest import TOKEN_RE, csrf_of, login
+from tickets import events as ticket_events
 
 RUSSIAN = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"}  # as the portal fixture
 EVENT_RE = re.compile(r"[?&](?:amp;)?s=(\d+)")
@@ -181,3 +182,18 @@ def test_a_published_article_is_found_although_its_query_was_kept(portal, sessio
             break
         time.sleep(0.02)
     assert time.monotonic() - started < 5
+
+
+def test_desk_events_leave_kept_pages_and_an_article_save_replaces_them(portal, sessions):
+    cache = cache_of(portal.app)
+    portal.get("/search", params={"q": "принтер"})
+    with sessions.begin() as s:  # what every ticket created, answered or moved writes
+        ticket_events.emit(s, make_ticket(s, email="client@example.test"), "created")
+    hits = cache.hits
+    visitor(portal.app).get("/search", params={"q": "принтер"})
+    assert cache.hits == hits + 1
+    with sessions.begin() as s:
+        make_article(s, id="zq-fresh", title="Zqfresh")
+    misses = cache.misses
+    visitor(portal.app).get("/search", params={"q": "принтер"})
+    assert cache.misses == misses + 1
