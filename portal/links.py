@@ -28,19 +28,38 @@ class RouteShapes:
         shape = self._shapes.get(key)
         if shape is None:
             shape = self._shapes[key] = self._shape(name, params)
-        plain = all(isinstance(v, str) and v and "/" not in v for v in params.values())
-        if shape is _REFUSED or not plain:
+        if shape is _REFUSED or not _plain(params, shape[1]):
             return self._router.url_path_for(name, **params)
+        path = shape[0]
         for param, value in params.items():
-            shape = shape.replace(_placeholder(param), value)
-        return shape
+            path = path.replace(_placeholder(param), value)
+        return path
 
-    def _shape(self, name: str, params: dict[str, Any]) -> str | object:
+    def _shape(self, name: str, params: dict[str, Any]) -> tuple[str, frozenset] | object:
+        """The path with placeholders and the parameters that may hold a "/" (a `path`
+        parameter, as the static files' one)."""
+        placeholders = {p: _placeholder(p) for p in params}
         try:
-            path = self._router.url_path_for(name, **{p: _placeholder(p) for p in params})
+            path = str(self._router.url_path_for(name, **placeholders))
         except Exception:  # the router refuses placeholders for this route: ask it each time
             return _REFUSED
-        return str(path)
+        slashes = set()
+        for param in params:
+            with_slash = _placeholder(param) + "/"
+            try:
+                shaped = self._router.url_path_for(name, **{**placeholders, param: with_slash})
+            except Exception:  # noqa: S112 - this parameter refuses a "/"
+                continue
+            if str(shaped) == path.replace(_placeholder(param), with_slash):
+                slashes.add(param)
+        return path, frozenset(slashes)
+
+
+def _plain(params: dict[str, Any], slashes: frozenset) -> bool:
+    """Whether the router would take every value as it is (else it refuses or converts)."""
+    return all(
+        isinstance(v, str) and v and ("/" not in v or p in slashes) for p, v in params.items()
+    )
 
 
 def _placeholder(param: str) -> str:
