@@ -20,6 +20,14 @@ import numpy as np
 Arrays = tuple[np.ndarray, ...]
 # Postings: 12M entries, ~100 MB per index; the common words of queries stay decoded.
 POSTINGS_BUDGET = 12_000_000
+# A postings list shorter than this is decoded on every use: at 20,000 articles 553,000 of the
+# 573,000 scored terms (mostly word pairs) have fewer than 64 documents. Kept, each cost more
+# in its key, tuples and array headers (~500 bytes) than in its entries, and the rare words
+# and pairs of related-article queries filled the workers' memory (495 MB private after a
+# load run, and growing). The 19,000 longer lists, all of them decoded, take about 60 MB.
+POSTINGS_KEPT_FROM = 64
+# What an entry costs beside its arrays, in array elements: its key, tuples and headers.
+ENTRY_COST = 64
 # Field lengths: three scored fields of 1M documents.
 LENGTHS_BUDGET = 3_000_000
 # Terms by initial letter, the candidates of spelling corrections: about 40 MB of strings.
@@ -29,8 +37,9 @@ VOCABULARY_BUDGET = 500_000
 class SegmentCache:
     """A least-recently-used map from keys to arrays, bounded by total array elements."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, kept_from: int = 0) -> None:
         self._budget = budget
+        self._kept_from = kept_from  # shorter values are computed on every use, not kept
         self._size = 0
         self._entries: OrderedDict[tuple, Arrays] = OrderedDict()
         self._lock = threading.Lock()
@@ -44,20 +53,29 @@ class SegmentCache:
         # Computed outside the lock: decoding a long postings list must not stall other
         # queries; two threads may decode the same key once each, which is harmless.
         value = compute()
+        if len(value[0]) < self._kept_from:
+            return value
         with self._lock:
             if key not in self._entries:
                 self._entries[key] = value
-                self._size += len(value[0])
+                self._size += _cost(value)
             while self._size > self._budget and len(self._entries) > 1:
                 _key, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped[0])
+                self._size -= _cost(dropped)
         return value
 
     def retain(self, keep: Callable[[tuple], bool]) -> None:
         """Drop every entry whose key ``keep`` rejects."""
         with self._lock:
             for key in [key for key in self._entries if not keep(key)]:
-                self._size -= len(self._entries.pop(key)[0])
+                self._size -= _cost(self._entries.pop(key))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _cost(value: Arrays) -> int:
+    return len(value[0]) + ENTRY_COST
 
 
 class IndexCaches:
@@ -65,7 +83,7 @@ class IndexCaches:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.postings = SegmentCache(POSTINGS_BUDGET)
+        self.postings = SegmentCache(POSTINGS_BUDGET, kept_from=POSTINGS_KEPT_FROM)
         self.lengths = SegmentCache(LENGTHS_BUDGET)
         self.vocabulary = SegmentCache(VOCABULARY_BUDGET)
 

@@ -4,12 +4,14 @@ import random
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import whoosh.codec.base
 from indexer_builders import make_doc
 
 from indexer.documents import Document
 from indexer.index import SearchIndex
 from indexer.search import search
+from indexer.segment_cache import ENTRY_COST, SegmentCache
 
 
 @contextmanager
@@ -77,3 +79,36 @@ def test_reseeding_random_between_commits_does_not_break_the_index(tmp_path: Pat
         assert _ids(index, "принтер") == {"d0", "d1", "d2"}
     finally:
         index.close()
+
+
+def test_short_postings_are_decoded_on_every_use_and_long_ones_once() -> None:
+    cache = SegmentCache(budget=10_000, kept_from=100)
+    decoded = []
+
+    def decode(length: int):
+        decoded.append(length)
+        return (np.zeros(length, dtype=np.int32), np.zeros(length, dtype=np.float32))
+
+    for _ in range(3):
+        cache.get(("short",), lambda: decode(5))
+        cache.get(("long",), lambda: decode(500))
+    assert decoded == [5, 500, 5, 5]
+    assert len(cache) == 1
+
+
+def test_many_small_entries_count_against_the_budget_with_their_keys() -> None:
+    # 10,000 elements hold ten arrays of 1,000, but not 10,000 arrays of one element.
+    cache = SegmentCache(budget=10_000)
+    for number in range(10_000):
+        cache.get((number,), lambda: (np.zeros(1, dtype=np.int32),))
+    assert len(cache) <= 10_000 // (1 + ENTRY_COST)
+    decoded = []
+
+    def decode():
+        decoded.append(1)
+        return (np.zeros(900, dtype=np.int32),)
+
+    for _ in range(2):
+        for number in range(10):
+            cache.get(("long", number), decode)
+    assert len(decoded) == 10  # the second pass found all ten kept
