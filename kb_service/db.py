@@ -147,6 +147,24 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """``session.begin_nested()``, inside the session's transaction on SQLite too.
+
+    pysqlite opens a transaction only before a data change, so a SAVEPOINT coming first opened
+    one of its own, and its RELEASE committed it: what the savepoint wrote stayed even when the
+    transaction around it rolled back. Beginning the transaction first keeps it inside.
+    """
+    connection = session.connection()
+    if (
+        connection.dialect.name == "sqlite"
+        and not connection.connection.dbapi_connection.in_transaction
+    ):
+        connection.exec_driver_sql("BEGIN")
+    with session.begin_nested():
+        yield
+
+
 # The advisory lock that serialises migrations on PostgreSQL ("SPRM").
 MIGRATE_LOCK = 0x5350524D
 

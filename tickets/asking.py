@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb_service.access import Viewer
 from kb_service.articles.service import get_article
-from kb_service.db import utcnow
+from kb_service.db import savepoint, utcnow
 from kb_service.errors import Conflict, NotFound
 from kb_service.search.service import SearchService
 from tickets.models import AskSuggestion, AskVisit
@@ -76,7 +76,7 @@ def claim_ask(
         article_id=noted,
     )
     try:
-        with session.begin_nested():
+        with savepoint(session):
             session.add(ask)
     except IntegrityError:
         # The same form's suggestion and submission raced: the other one saved it.

@@ -1,8 +1,10 @@
-"""Engines wait for another writer's lock a bounded, deliberate time."""
+"""Engines wait for another writer's lock a bounded, deliberate time, and a savepoint stays
+inside its transaction."""
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
-from kb_service.db import LOCK_WAIT_SECONDS
+from kb_service.db import LOCK_WAIT_SECONDS, savepoint
 
 
 def test_a_statement_waits_at_most_five_seconds_for_a_lock(engine):
@@ -19,3 +21,40 @@ def test_the_pool_has_a_connection_for_every_request_thread(engine):
     capacity = engine.pool.size() + engine.pool._max_overflow
     assert capacity == (40 if engine.dialect.name == "sqlite" else 20)
     assert engine.pool._timeout == 10
+
+
+def test_a_savepoint_rolls_back_with_the_transaction_around_it(engine, sessions):
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE probe (x INTEGER)"))
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT count(*) FROM probe"))  # a read opens nothing
+            with savepoint(session):
+                session.execute(text("INSERT INTO probe VALUES (1)"))
+            session.execute(text("INSERT INTO probe VALUES (2)"))
+            session.rollback()
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM probe")) == 0
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE probe"))
+
+
+def test_a_failed_savepoint_keeps_the_work_before_it(engine, sessions):
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE probe (x INTEGER PRIMARY KEY)"))
+    try:
+        with sessions() as session:
+            session.execute(text("INSERT INTO probe VALUES (1)"))
+            try:
+                with savepoint(session):
+                    session.execute(text("INSERT INTO probe VALUES (1)"))
+            except IntegrityError:
+                pass
+            session.execute(text("INSERT INTO probe VALUES (2)"))
+            session.commit()
+        with engine.connect() as connection:
+            assert connection.scalars(text("SELECT x FROM probe ORDER BY x")).all() == [1, 2]
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE probe"))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from kb_service.config import Settings
-from kb_service.db import session_scope, utcnow
+from kb_service.db import savepoint, session_scope, utcnow
 from kb_service.errors import Conflict, NotFound
 from kb_service.storage import AttachmentStore
 from tickets.intake.decoding import one_line
@@ -139,7 +139,7 @@ def _file(
     session: Session, store: AttachmentStore, record: InboundMail, mail: Mail, limits: Limits
 ) -> Taken:
     try:
-        with session.begin_nested():
+        with savepoint(session):
             filed = file_mail(session, store, mail, limits)
     except (DBAPIError, StaleDataError):
         # The database, not the message, failed: let the whole message be taken again later.
