@@ -14,6 +14,7 @@ publish-to-searchable under the 32-connection search load, and the RSS of every 
 """
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -151,16 +152,24 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def path_sets(articles: int, size: int = 2000, mix: str = "popular") -> dict[str, list[str]]:
+def path_sets(
+    articles: int, size: int = 2000, mix: str = "popular", stage: int = 1
+) -> dict[str, list[str]]:
     """The request paths of each endpoint (title words, public article ids), in the order wrk
-    rotates through them: ``popular`` draws them as people ask (see `popular`), ``uniform``
-    takes each of the ``size`` once in turn, the worst case for every cache."""
-    docs = make_corpus(articles)
-    queries = make_queries(docs, size)
-    public = [d.id for d in docs if d.groups == ("public",)]
-    ids = random.Random(5).sample(public, min(size, len(public)))
-    prefixes = [q.split()[0][: random.Random(i).randint(3, 6)] for i, q in enumerate(queries)]
-    order = popular if mix == "popular" else lambda items, seed: items
+    rotates through them: ``popular`` draws them as people ask (see `popular`), afresh for
+    each stage, so a later stage meets the same popular paths and a tail of its own, as a
+    server does from one hour to the next; ``uniform`` takes each of the ``size`` once in
+    turn, the worst case for every cache."""
+    queries, ids, prefixes = _distinct(articles, size)
+    if mix == "popular":
+
+        def order(items, seed):
+            return popular(items, 100 * stage + seed)
+    else:
+
+        def order(items, seed):
+            return items
+
     return {
         "API search": [f"/api/v1/search?q={quote(q)}" for q in order(queries, 1)],
         "portal search": [f"/search?q={quote(q)}" for q in order(queries, 2)],
@@ -168,6 +177,17 @@ def path_sets(articles: int, size: int = 2000, mix: str = "popular") -> dict[str
         "home page": ["/"],
         "suggest": [f"/api/v1/suggest?q={quote(p)}" for p in order(prefixes, 4)],
     }
+
+
+@functools.cache
+def _distinct(articles: int, size: int) -> tuple[list[str], list[str], list[str]]:
+    """``size`` distinct queries, public article ids and type-ahead prefixes."""
+    docs = make_corpus(articles)
+    queries = make_queries(docs, size)
+    public = [d.id for d in docs if d.groups == ("public",)]
+    ids = random.Random(5).sample(public, min(size, len(public)))
+    prefixes = [q.split()[0][: random.Random(i).randint(3, 6)] for i, q in enumerate(queries)]
+    return queries, ids, prefixes
 
 
 def popular(items: list[str], seed: int, draws: int = 20) -> list[str]:
@@ -280,7 +300,6 @@ def run(args) -> dict:
     folder = data_folder(args.articles)
     port, trivial_port = free_port(), free_port()
     base, trivial_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{trivial_port}"
-    paths = path_sets(args.articles, args.paths, args.mix)
     server = start_spravka(folder, port, args.workers)
     trivial = start_trivial(trivial_port, args.workers, folder / "trivial.log")
     report: dict = {"results": [], "rss": {}, "publish": []}
@@ -290,6 +309,7 @@ def run(args) -> dict:
         report["rss"]["after start"] = process_rss(server.pid)
         # Repeat a count (--connections 128,128,128) to see whether memory keeps growing.
         for stage, connections in enumerate(args.connections, 1):
+            paths = path_sets(args.articles, args.paths, args.mix, stage)
             seconds = args.long if connections >= 128 else args.duration
             report["results"].append(wrk(trivial_base, ["/ping"], connections, seconds, "trivial"))
             for name, endpoint_paths in paths.items():
