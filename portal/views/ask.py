@@ -58,7 +58,7 @@ def suggest(
     equipment_id: Text = "",
     article: Text = "",
 ):
-    visit = asking.claim_ask(page.db, page.viewer, ask, page.visit_id, article or None)
+    visit = _claimed(page, ask, article)
     text = f"{subject} {body}"
     product = _chosen_item(page, {"product": product}, equipment_id)[0]["product"]
     hits = asking.suggest(page.db, page.search, page.viewer, visit, text, product)
@@ -93,7 +93,7 @@ def submit(
     article: Text = "",
     attachments: Annotated[list[UploadFile], File()] = [],  # noqa: B006 - FastAPI copies it
 ):
-    visit = asking.claim_ask(page.db, page.viewer, ask, page.visit_id, article or None)
+    visit = _claimed(page, ask, article)
     fields = {"subject": subject, "body": body, "product": product or None, "email": email}
     fields["equipment_id"] = equipment_id or None
     try:
@@ -152,3 +152,15 @@ def _create(page: Page, visit: AskVisit, fields: dict, files: list[UploadFile]):
         anonymous_allowed=page.settings.anonymous_tickets,
         locale=language_of(page.request),
     )
+
+
+def _claimed(page: Page, ask: str, article: str):
+    """The ask-form visit of token ``ask``, saved for good before the request goes on.
+
+    Its own transaction: the search or the ticket that follows must not hold SQLite's write
+    lock meanwhile (every ticket and ask form of the node waits for it), and a ticket refused
+    or failed leaves the visit saved, as the person did open the form.
+    """
+    visit = asking.claim_ask(page.db, page.viewer, ask, page.visit_id, article or None)
+    page.db.commit()
+    return visit
