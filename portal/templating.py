@@ -58,6 +58,9 @@ templates.env.globals["url_for"] = url_for
 templates.env.globals["static_version"] = StaticVersions(HERE / "static")
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
+# The templates ship with the code: Jinja need not stat every template file of every page
+# to see whether it changed (2% of an article page's time under load).
+templates.env.auto_reload = False
 
 
 def render(request: Request, name: str, status_code: int = 200, **context):
