@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from kb_service.db import Base, UTCDateTime, utcnow
 
@@ -88,9 +88,22 @@ def last_position(session: Session, topic: str | None = None) -> int:
     return session.scalar(query) or 0
 
 
-def locked_cursor(session: Session, consumer: str) -> OutboxCursor:
-    """The consumer's cursor row, made if missing and locked until commit, so that several
-    workers running the consumer take turns (on SQLite the insert takes the write lock)."""
+def behind(sessions: sessionmaker[Session], consumer: str) -> bool:
+    """Whether the outbox grew past the consumer's cursor: a read, so that an idle consumer
+    takes no write lock."""
+    with sessions() as session:
+        query = select(OutboxCursor.position).where(OutboxCursor.consumer == consumer)
+        position = session.scalar(query) or 0
+        newer = select(OutboxEvent.id).where(OutboxEvent.id > position).limit(1)
+        return session.scalar(newer) is not None
+
+
+def locked_cursor(session: Session, consumer: str) -> OutboxCursor | None:
+    """The consumer's cursor row, made if missing and locked until commit; None while another
+    worker running the consumer holds it, which then skips its round rather than wait (a long
+    batch would run the waiting workers into the lock time-out). On SQLite the insert takes
+    the database's write lock, which lasts until commit too, and a second worker waits for it.
+    """
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -100,5 +113,9 @@ def locked_cursor(session: Session, consumer: str) -> OutboxCursor:
         .values(consumer=consumer, position=0)
         .on_conflict_do_nothing(index_elements=["consumer"])
     )
-    query = select(OutboxCursor).where(OutboxCursor.consumer == consumer).with_for_update()
-    return session.execute(query.execution_options(populate_existing=True)).scalar_one()
+    query = (
+        select(OutboxCursor)
+        .where(OutboxCursor.consumer == consumer)
+        .with_for_update(skip_locked=True)
+    )
+    return session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()

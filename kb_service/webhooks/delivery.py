@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from kb_service import outbox
 from kb_service.config import Settings
 from kb_service.db import session_scope, utcnow
-from kb_service.outbox import OutboxCursor, OutboxEvent
 from kb_service.webhooks import events
 from kb_service.webhooks.models import Webhook, WebhookDelivery
 from kb_service.webhooks.service import UnsafeUrl, check_url
@@ -51,17 +50,12 @@ USER_AGENT = "Spravka-Webhooks/1"
 
 def plan(sessions: sessionmaker[Session], settings: Settings) -> int:
     """Plan the deliveries of the next outbox events; the number of events read."""
-    with sessions() as session:  # a read first, so an idle desk takes no write lock
-        position = session.scalar(
-            select(OutboxCursor.position).where(OutboxCursor.consumer == CONSUMER)
-        )
-        news = session.scalar(
-            select(OutboxEvent.id).where(OutboxEvent.id > (position or 0)).limit(1)
-        )
-        if news is None:
-            return 0
+    if not outbox.behind(sessions, CONSUMER):
+        return 0
     with session_scope(sessions) as session:
         cursor = outbox.locked_cursor(session, CONSUMER)
+        if cursor is None:
+            return 0  # another worker is planning these events
         hooks = list(session.scalars(select(Webhook).where(Webhook.enabled.is_(True))))
         if not hooks:  # nobody listens: skip to the end, nothing to plan
             cursor.position = max(cursor.position, outbox.last_position(session))

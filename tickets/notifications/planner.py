@@ -1,15 +1,13 @@
 """The notifier: an outbox consumer that turns ticket events into notification rows.
 
 Its position (OutboxCursor "notifier") and the rows it plans commit in one transaction, and
-the cursor row is locked first, so several workers take turns and each event is planned
-exactly once, across restarts. Delivery is the sender's business (sender.py).
+the cursor row is locked first, so each event is planned exactly once, across restarts; a
+worker that finds another one planning skips its round rather than wait on the lock.
+Delivery is the sender's business (sender.py).
 """
 
 from email.utils import make_msgid, parseaddr
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb_service import outbox
@@ -17,7 +15,7 @@ from kb_service.accounts.models import User
 from kb_service.accounts.service import viewer_for
 from kb_service.config import Settings
 from kb_service.db import session_scope
-from kb_service.outbox import OutboxCursor, OutboxEvent
+from kb_service.outbox import OutboxEvent
 from tickets import linking
 from tickets.events import TOPIC
 from tickets.intake.filing import remember_sent, subject_tag
@@ -33,10 +31,12 @@ BATCH = 200
 
 def plan(sessions: sessionmaker[Session], settings: Settings) -> int:
     """Plan the notifications of the next outbox events; the number of events read."""
-    if not _news(sessions):
+    if not outbox.behind(sessions, CONSUMER):
         return 0
     with session_scope(sessions) as session:
-        cursor = _locked_cursor(session)
+        cursor = outbox.locked_cursor(session, CONSUMER)
+        if cursor is None:
+            return 0  # another worker is planning these events
         batch = outbox.read_after(session, cursor.position, BATCH)
         for event in batch:
             if event.topic == TOPIC:
@@ -44,33 +44,6 @@ def plan(sessions: sessionmaker[Session], settings: Settings) -> int:
         if batch:
             cursor.position = batch[-1].id
         return len(batch)
-
-
-def _news(sessions: sessionmaker[Session]) -> bool:
-    """Whether the outbox grew past the cursor: a read, so an idle desk takes no write lock."""
-    with sessions() as session:
-        query = select(OutboxCursor.position).where(OutboxCursor.consumer == CONSUMER)
-        position = session.scalar(query) or 0
-        return (
-            session.scalar(select(OutboxEvent.id).where(OutboxEvent.id > position).limit(1))
-            is not None
-        )
-
-
-def _locked_cursor(session: Session) -> OutboxCursor:
-    """The notifier's cursor row, locked until commit: other planners wait their turn.
-
-    On PostgreSQL the row lock does it; on SQLite the insert below takes the database's write
-    lock, which also lasts until commit.
-    """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(
-        insert(OutboxCursor)
-        .values(consumer=CONSUMER, position=0)
-        .on_conflict_do_nothing(index_elements=["consumer"])
-    )
-    query = select(OutboxCursor).where(OutboxCursor.consumer == CONSUMER).with_for_update()
-    return session.execute(query.execution_options(populate_existing=True)).scalar_one()
 
 
 def plan_event(session: Session, settings: Settings, event: OutboxEvent) -> int:
