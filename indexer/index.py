@@ -23,6 +23,9 @@ from indexer.whoosh_internals import codec
 
 # From this many documents a rebuild uses two worker processes.
 PARALLEL_FROM = 2_000
+# Outbox events passed over without a document before the position is written anyway: the
+# events a restart reads again (cheaply) and what another process's position may lag by.
+UNWRITTEN_EVENTS = 1_000
 # One lock per index folder in this process, whatever the number of SearchIndex objects.
 _PROCESS_LOCKS: dict[Path, threading.Lock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
@@ -72,6 +75,7 @@ class SearchIndex:
         self.version = 0
         self._caches = IndexCaches(self.path.resolve())
         self._position_cache: tuple[tuple[str | None, int], tuple[int, bool]] | None = None
+        self._written = 0  # the position last written to the index (see `apply`)
         warm()
         with self._writing():
             if self._current_name() is None:
@@ -130,6 +134,7 @@ class SearchIndex:
             stored = searcher.document(**{schema.ID: schema.META_ID})
         state = (int(stored[schema.POSITION]) if stored else 0, stored is not None)
         self._position_cache = (key, state)
+        self._written = state[0]
         return state
 
     def apply(
@@ -144,9 +149,19 @@ class SearchIndex:
         deleted (withdrawing must never leave an article visible). Always writes to the
         generation being served, so after another process swapped in a rebuild the next apply
         lands there (and the position read back is the rebuild's).
+
+        Events that hold nothing for this index (the desk's, for the articles) only move the
+        position in memory: a commit makes every worker swap in a new searcher, which empties
+        the results and pages they keep. The position is written with the next commit, or
+        once `UNWRITTEN_EVENTS` have passed; a restart before that reads them again.
         """
         removed = set(deletes)
         latest = {doc.id: doc for doc in upserts if doc.id not in removed}
+        if not latest and not removed and position is not None:
+            written = self._state()[1]
+            if written and position - self._written < UNWRITTEN_EVENTS:
+                self._position_cache = (self._position_cache[0], (position, True))
+                return
         with self._writing():
             writer = self._open_current().writer(codec=codec())
             try:
@@ -166,6 +181,7 @@ class SearchIndex:
                     (self._current_name(), ix.latest_generation()),
                     (position, True),
                 )
+                self._written = position
 
     def rebuild(
         self,

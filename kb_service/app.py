@@ -19,6 +19,7 @@ from kb_service.accounts.sessions import LIFETIME as SESSION_LIFETIME
 from kb_service.activity import ActivityLog
 from kb_service.articles.api import router as articles_router
 from kb_service.articles.models import Article
+from kb_service.articles.service import TOPIC as ARTICLE_TOPIC
 from kb_service.body_limit import BodyLimit
 from kb_service.browser_session import check_csrf, signing_key
 from kb_service.catalogue.api import router as catalogue_router
@@ -72,6 +73,7 @@ from portal.views.editor import review as editor_review
 from tickets import search as ticket_search
 from tickets.api import router as tickets_router
 from tickets.contracts.api import router as contracts_router
+from tickets.events import TOPIC as TICKET_TOPIC
 from tickets.intake.api import router as intake_router
 from tickets.jobs import DeskJobs
 from tickets.metrics import desk_gauges
@@ -202,7 +204,10 @@ async def _lifespan(app: FastAPI):
     app.state.search = SearchService(node.index, activity, synonyms)
     app.state.ticket_index = node.ticket_index
     app.state.feed = node.feed
-    app.state.observed_indexes = {"articles": node.index, "tickets": node.ticket_index}
+    app.state.observed_indexes = {
+        "articles": (node.index, (ARTICLE_TOPIC,)),
+        "tickets": (node.ticket_index, (TICKET_TOPIC,)),
+    }
     app.state.metrics = DatabaseCollector(
         app.state.sessions, (outbox_backlog, desk_gauges), app.state.observed_indexes
     )

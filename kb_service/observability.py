@@ -152,7 +152,7 @@ class DatabaseCollector:
     def __init__(self, sessions, probes: Iterable[Probe], indexes: dict) -> None:
         self.sessions = sessions
         self.probes = list(probes)
-        self.indexes = indexes  # name -> SearchIndex of this process
+        self.indexes = indexes  # name -> (SearchIndex of this process, the topics it applies)
         self._cached: tuple[float, list] | None = None
 
     def collect(self):
@@ -177,8 +177,8 @@ class DatabaseCollector:
 def index_lag(session: Session, indexes: dict) -> list[Gauge]:
     """How far each index of this process is behind the outbox, in events and in seconds."""
     events, seconds = [], []
-    for name, index in indexes.items():
-        behind, age = lag_of(session, index)
+    for name, (index, topics) in indexes.items():
+        behind, age = lag_of(session, index, topics)
         events.append(((name,), behind))
         seconds.append(((name,), age))
     return [
@@ -197,11 +197,14 @@ def index_lag(session: Session, indexes: dict) -> list[Gauge]:
     ]
 
 
-def lag_of(session: Session, index) -> tuple[int, float]:
-    position = index.position
+def lag_of(session: Session, index, topics: tuple[str, ...]) -> tuple[int, float]:
+    """The events of ``topics`` (those the index applies) after the index's position, and the
+    age of the oldest; other events count only in the writing process (see SearchIndex.apply).
+    """
+    event = outbox.OutboxEvent
     behind, oldest = session.execute(
-        select(func.count(), func.min(outbox.OutboxEvent.created_at)).where(
-            outbox.OutboxEvent.id > position
+        select(func.count(), func.min(event.created_at)).where(
+            event.id > index.position, event.topic.in_(topics)
         )
     ).one()
     age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
@@ -244,8 +247,8 @@ def readyz(request: Request):
     try:
         with state.sessions() as session:
             session.execute(text("SELECT 1"))
-            for name, index in state.observed_indexes.items():
-                behind, age = lag_of(session, index)
+            for name, (index, topics) in state.observed_indexes.items():
+                behind, age = lag_of(session, index, topics)
                 fresh = age <= state.settings.ready_max_lag
                 ready = ready and fresh
                 checks[name] = {"lag_events": behind, "lag_seconds": round(age, 3), "ok": fresh}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from indexer_builders import make_doc
 
-from indexer.index import SearchIndex
+from indexer.index import UNWRITTEN_EVENTS, SearchIndex
 from indexer.search import search
 
 
@@ -43,6 +43,25 @@ def test_apply_upserts_deletes_and_records_position(tmp_path: Path, index: Searc
         assert (reopened.position, reopened.doc_ids()) == (6, {"a"})
     finally:
         reopened.close()
+
+
+def test_events_without_documents_move_the_position_without_a_new_searcher(
+    tmp_path: Path,
+) -> None:
+    """The desk's events pass the article index by: a commit for each would make every worker
+    swap searchers and drop what it keeps. The position is written after UNWRITTEN_EVENTS."""
+    index = SearchIndex(tmp_path / "ix")
+    index.apply([make_doc("a", "Принтер")], position=5)
+    index.refresh()
+    version = index.version
+    index.apply([], position=9)
+    assert not index.refresh() and index.version == version
+    assert index.position == 9  # the feed reads on from here
+    assert SearchIndex(tmp_path / "ix").position == 5  # another process: written so far
+    index.apply([], position=5 + UNWRITTEN_EVENTS)
+    assert SearchIndex(tmp_path / "ix").position == 5 + UNWRITTEN_EVENTS
+    index.apply([make_doc("b", "Сканер")], position=6 + UNWRITTEN_EVENTS)
+    assert SearchIndex(tmp_path / "ix").position == 6 + UNWRITTEN_EVENTS
 
 
 def test_apply_without_position_keeps_the_last_one(index: SearchIndex) -> None:

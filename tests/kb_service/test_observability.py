@@ -5,10 +5,15 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from indexer.documents import Document
+from indexer.index import SearchIndex
+from kb_service import outbox
 from kb_service.app import create_app
+from kb_service.articles.service import TOPIC as ARTICLE_TOPIC
 from kb_service.db import utcnow
-from kb_service.observability import CACHE_SECONDS
+from kb_service.observability import CACHE_SECONDS, lag_of
 from kb_service.outbox import OutboxEvent
 from tests.builders import auth, make_token
 from tickets import desk
@@ -91,6 +96,28 @@ def test_metrics_count_requests_by_route_and_the_desk_from_the_database(observed
     assert _value(text, 'spravka_emails{status="failed"}') == 0
     assert _value(text, "spravka_intake_quarantined") == 0
     assert 'spravka_index_lag_events{index="articles"}' in text
+
+
+def test_the_desks_events_are_no_lag_of_the_article_index_in_any_process(sessions, tmp_path):
+    # The writing process passes them by without a commit (SearchIndex.apply), so another
+    # process's index reads an older position: its lag counts only the articles' events.
+    with sessions.begin() as s:
+        outbox.emit(s, ARTICLE_TOPIC, "a")
+        outbox.emit(s, "ticket", "1")
+    writer = SearchIndex(tmp_path / "ix")
+    with sessions() as s:
+        article, ticket = s.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id)).all()
+    doc = Document(id="a", title="Printer", body="", language="en", groups=("public",), products=())
+    writer.apply([doc], position=article)
+    writer.apply([], position=ticket)
+    reader = SearchIndex(tmp_path / "ix")
+    with sessions() as s:
+        assert lag_of(s, writer, (ARTICLE_TOPIC,))[0] == 0
+        assert lag_of(s, reader, (ARTICLE_TOPIC,))[0] == 0
+        assert lag_of(s, reader, ("ticket",))[0] == 1
+        with sessions.begin() as later:
+            outbox.emit(later, ARTICLE_TOPIC, "b")
+        assert lag_of(s, reader, (ARTICLE_TOPIC,))[0] == 1
 
 
 def _scrape(client) -> str:

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from kb_service import outbox
 from kb_service.feedback.models import ArticleView
 from kb_service.response_cache import ResponseCache
 from kb_service.search.models import SearchEvent
@@ -189,6 +190,14 @@ def test_desk_events_leave_kept_pages_and_an_article_save_replaces_them(portal, 
     portal.get("/search", params={"q": "принтер"})
     with sessions.begin() as s:  # what every ticket created, answered or moved writes
         ticket_events.emit(s, make_ticket(s, email="client@example.test"), "created")
+    with sessions() as s:
+        ticket_event = outbox.last_position(s)
+    index = portal.app.state.search.index
+    deadline = time.monotonic() + 5
+    while index.position < ticket_event:  # the index feed has passed it by
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    index.refresh()  # as the feed thread would after a commit
     hits = cache.hits
     visitor(portal.app).get("/search", params={"q": "принтер"})
     assert cache.hits == hits + 1
