@@ -19,6 +19,7 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    union_all,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -31,7 +32,7 @@ OUTBOX_LOCK_KEY = 0x5350524B
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_event"
-    # The newest event of a topic is one probe (`last_position(topic=...)`).
+    # The newest event of a topic is one probe (`last_position(session, topic)`).
     __table_args__ = (Index("ix_outbox_event_topic_id", "topic", "id"),)
 
     id: Mapped[int] = mapped_column(
@@ -80,12 +81,18 @@ def read_after(session: Session, position: int, limit: int = 500) -> Sequence[Ou
     return session.scalars(query.limit(limit)).all()
 
 
-def last_position(session: Session, topic: str | None = None) -> int:
-    """The newest event's id (0 when none), or the newest of one topic's events."""
-    query = select(func.coalesce(func.max(OutboxEvent.id), 0))
-    if topic is not None:
-        query = query.where(OutboxEvent.topic == topic)
-    return session.scalar(query) or 0
+def last_position(session: Session, *topics: str) -> int:
+    """The newest event's id (0 when none), or the newest among the events of ``topics``: one
+    index probe per topic, in one statement."""
+    if not topics:
+        return session.scalar(select(func.coalesce(func.max(OutboxEvent.id), 0))) or 0
+    newest = union_all(
+        *(
+            select(func.max(OutboxEvent.id).label("id")).where(OutboxEvent.topic == t)
+            for t in topics
+        )
+    ).subquery()
+    return session.scalar(select(func.coalesce(func.max(newest.c.id), 0))) or 0
 
 
 def behind(sessions: sessionmaker[Session], consumer: str) -> bool:

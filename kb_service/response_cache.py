@@ -13,11 +13,12 @@ What makes this safe:
   bearer tokens and staff always run the app.
 - The key is everything a page is rendered from: method, scheme, host, path, the raw query,
   the interface language (the cookie's choice and `Accept-Language`), htmx's headers, and the
-  state: the outbox position (read after the request arrived, one read shared by the
-  requests waiting for it), the index's version and the synonyms' version. A publication,
-  withdrawal, edit or access change writes an outbox row, so the next request no longer
-  finds what was kept before it; anything else (views behind "popular", a renamed product)
-  is at most the entry's lifetime old.
+  state: the newest content event of the outbox (`content_position`, read after the request
+  arrived, one read shared by the requests waiting for it), the index's version and the
+  synonyms' version. A publication, withdrawal, edit or access change, and a product created
+  or changed, write such an event, so the next request no longer finds what was kept before
+  it; anything else (the views behind "popular") is at most the entry's lifetime old. The
+  position read is left in the request's state for the page aggregates (portal/aggregates.py).
 - The visitor's own values are never kept: the CSRF token and the visit id of the session,
   and values the handler names (a search's event id), are replaced by markers when kept and
   by this visitor's values on each reuse, with fresh ones made as the app would have.
@@ -40,13 +41,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kb_service import outbox
 from kb_service.articles.service import TOPIC as ARTICLE_TOPIC
 from kb_service.browser_session import CSRF_FIELD, LOCALE, SIGNED_IN, VISIT, VOTED
+from kb_service.catalogue.service import TOPIC as CATALOGUE_TOPIC
 from kb_service.db import session_scope
 from kb_service.memo import Memo
 
-# Seconds an entry may be reused while the index does not change. What the index holds
-# (results, articles, related ones) changes only with it; the lifetimes bound the rest: the
-# popular articles' view counts on the home page, and catalogue names (a renamed product or
-# category) on the others.
+# The outbox topics of what pages are made of: articles (their text, access, products) and
+# the catalogue (product names and families). Ticket events change no kept page.
+CONTENT_TOPICS = (ARTICLE_TOPIC, CATALOGUE_TOPIC)
+# Where the request's state holds the content position this layer read (or None).
+CONTENT_POSITION = "content_position"
+# Seconds an entry may be reused while the content does not change: the popular articles'
+# view counts on the home page, and otherwise a bound on anything missed.
 PAGE_LIFETIME = 10.0
 SEARCH_LIFETIME = 300.0
 # Bytes of kept bodies per worker: a page is 10-40 KB, an API search 3-8 KB.
@@ -126,14 +131,15 @@ class ResponseCache:
             # A hit never searches, so it must look for new synonyms itself, off the loop.
             await anyio.to_thread.run_sync(synonyms.current)
         if self.position is None:
-            self.position = FreshRead(partial(_outbox_position, scope["app"].state.sessions))
-        # The newest article event as of after this request arrived: a page saved before it
+            self.position = FreshRead(partial(_content_position, scope["app"].state.sessions))
+        # The newest content event as of after this request arrived: a page saved before it
         # (an article restricted, say) is never answered from before, even ahead of the index.
         try:
             position = await self.position.get()
         except SQLAlchemyError:  # the database is away: the app answers, and keeps nothing
             await self.app(scope, receive, send)
             return
+        scope.setdefault("state", {})[CONTENT_POSITION] = position
         state = (position, search.index.version, synonyms.known_version)
         entry = self.memo.lookup(state, key)
         if entry is not None and entry.expires < time.monotonic():
@@ -232,9 +238,14 @@ def _personal(session: dict) -> bool:
     return any(session.get(k) for k in PERSONAL)
 
 
-def _outbox_position(sessions) -> int:
+def content_position(session) -> int:
+    """The newest event of the outbox that changes what pages show (`CONTENT_TOPICS`)."""
+    return outbox.last_position(session, *CONTENT_TOPICS)
+
+
+def _content_position(sessions) -> int:
     with session_scope(sessions) as session:
-        return outbox.last_position(session, topic=ARTICLE_TOPIC)
+        return content_position(session)
 
 
 class FreshRead:

@@ -5,8 +5,13 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kb_service import outbox
 from kb_service.catalogue.models import Product, ProductVersion
 from kb_service.errors import Conflict, Invalid, NotFound
+
+# The outbox topic of a product created or changed (its name, family, description, versions,
+# status): pages kept until the content changes (kb_service/response_cache.py) listen to it.
+TOPIC = "catalogue.changed"
 
 
 def list_products(session: Session) -> list[Product]:
@@ -45,6 +50,7 @@ def save_product(
             raise Invalid(f"unknown parent product {parent!r}")
         if product is not None and code in with_ancestors(session, [parent_product]):
             raise Invalid(f"product {code!r} cannot be its own ancestor")
+    before = _shown(product) if product is not None else None
     if product is None:
         product = Product(code=code, name=name, versions=[])
         session.add(product)
@@ -56,7 +62,25 @@ def save_product(
         ProductVersion(name=v) for v in dict.fromkeys(versions) if v not in known
     )
     session.flush()
+    if _shown(product) != before:
+        changed(session, product)
     return product
+
+
+def changed(session: Session, product: Product) -> None:
+    """Record in the caller's transaction that pages showing ``product`` are out of date."""
+    outbox.emit(session, TOPIC, product.code, {"product": product.code})
+
+
+def _shown(product: Product) -> tuple:
+    return (
+        product.name,
+        product.description,
+        product.parent_id,
+        product.status,
+        product.merged_into,
+        frozenset(v.name for v in product.versions),
+    )
 
 
 def with_ancestors(session: Session, products: Iterable[Product]) -> list[str]:

@@ -30,6 +30,7 @@ def home(page: PageDep):
             page,
             ("popular", language),
             lambda: popular_articles(page.db, page.viewer, limit=6, language=language),
+            lifetime=PAGE_LIFETIME,  # views count without an outbox event
         ),
         recent=kept_for(
             page,

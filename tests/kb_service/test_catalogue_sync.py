@@ -10,10 +10,12 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from kb_service.catalogue.models import Product
+from kb_service.catalogue.service import TOPIC
 from kb_service.catalogue.sources import SourceError, read_feed, read_settings
 from kb_service.catalogue.sync import sync_catalogue, sync_on_schedule
 from kb_service.cli import app
 from kb_service.db import alembic_config, make_engine, make_sessionmaker, migrate, session_scope
+from kb_service.outbox import OutboxEvent
 from tests.builders import make_article, make_product
 from tickets.jobs import DeskJobs, jobs
 
@@ -72,6 +74,12 @@ def products(session) -> dict[str, Product]:
     return {p.code: p for p in session.scalars(select(Product))}
 
 
+def changes(session) -> list[str]:
+    """The codes of the catalogue's outbox events, oldest first."""
+    query = select(OutboxEvent.key).where(OutboxEvent.topic == TOPIC).order_by(OutboxEvent.id)
+    return list(session.scalars(query))
+
+
 def test_the_company_database_is_read_through_the_mapping(company, session):
     _, settings = company
     report = sync_catalogue(session, read_settings(settings))
@@ -89,10 +97,12 @@ def test_a_second_run_changes_nothing(company, session):
     sync_catalogue(session, read_settings(settings))
     session.flush()
     stamps = {code: p.updated_at for code, p in products(session).items()}
+    events = changes(session)
     again = sync_catalogue(session, read_settings(settings))
     assert (again.created, again.updated, again.discontinued) == ([], [], [])
     assert again.unchanged == 3
     assert {code: p.updated_at for code, p in products(session).items()} == stamps
+    assert changes(session) == events  # kept pages stay kept
 
 
 def test_a_renamed_product_is_updated_under_the_same_code(company, session):
@@ -101,10 +111,12 @@ def test_a_renamed_product_is_updated_under_the_same_code(company, session):
     company_sql(
         path, "UPDATE erp_item SET title = 'LaserPrint 2040 Pro' WHERE item_no = ?", "LP-2040"
     )
+    events = changes(session)
     report = sync_catalogue(session, read_settings(settings))
     assert (report.updated, report.unchanged) == (["LP-2040"], 2)
     assert products(session)["LP-2040"].name == "LaserPrint 2040 Pro"
     assert len(products(session)) == 3
+    assert changes(session) == [*events, "LP-2040"]  # pages naming it are made again
 
 
 def test_a_vanished_product_is_discontinued_and_kept_with_what_points_to_it(company, session):
@@ -112,8 +124,10 @@ def test_a_vanished_product_is_discontinued_and_kept_with_what_points_to_it(comp
     sync_catalogue(session, read_settings(settings))
     make_article(session, id="jam", products=["LP-2040"])
     company_sql(path, "DELETE FROM erp_item WHERE item_no = ?", "LP-2040")
+    events = changes(session)
     report = sync_catalogue(session, read_settings(settings))
     assert report.discontinued == ["LP-2040"]
+    assert changes(session) == [*events, "LP-2040"]
     kept = products(session)["LP-2040"]
     assert kept.status == "discontinued" and [v.name for v in kept.versions] == ["3.2", "3.3"]
     assert sync_catalogue(session, read_settings(settings)).discontinued == []

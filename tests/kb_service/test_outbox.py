@@ -46,6 +46,8 @@ def test_the_newest_event_of_a_topic(sessions):
             outbox.emit(s, topic, "k")
     with sessions() as s:
         ids = s.scalars(select(OutboxEvent.id).order_by(OutboxEvent.id)).all()
-        assert outbox.last_position(s, topic="article.saved") == ids[2]
-        assert outbox.last_position(s, topic="ticket") == ids[3] == outbox.last_position(s)
-        assert outbox.last_position(s, topic="webhook") == 0
+        assert outbox.last_position(s, "article.saved") == ids[2]
+        assert outbox.last_position(s, "ticket") == ids[3] == outbox.last_position(s)
+        assert outbox.last_position(s, "webhook") == 0
+        assert outbox.last_position(s, "webhook", "article.saved") == ids[2]
+        assert outbox.last_position(s, "article.saved", "ticket") == ids[3]

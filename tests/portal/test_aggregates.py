@@ -1,8 +1,10 @@
-"""Kept page aggregates: never shared across access, dropped when an article is saved."""
+"""Kept pages and aggregates: never shared across access, dropped when an article is saved
+or a product changed."""
 
 from fastapi.testclient import TestClient
 
-from tests.builders import make_article, make_user
+from kb_service.catalogue.service import save_product
+from tests.builders import make_article, make_product, make_user
 from tests.portal.conftest import login
 
 PASSWORD = "correct horse"
@@ -44,3 +46,20 @@ def test_a_kept_article_page_closes_when_the_article_is_restricted(app, sessions
         with sessions.begin() as session:
             make_article(session, id="vpn", title="VPN tunnel drops", groups=["internal"])
         assert client.get("/articles/vpn").status_code == 404
+
+
+def test_a_renamed_product_shows_on_the_next_article_and_home_page(app, sessions):
+    with sessions.begin() as session:
+        make_product(session, "LJ", name="LaserJet 4000")
+        make_article(session, id="jam", title="Paper jam", products=["LJ"])
+        make_user(session, ("client",), "Org", email="client@example.test", password=PASSWORD)
+    with TestClient(app) as anonymous, TestClient(app) as client:
+        login(client, "client@example.test", PASSWORD)
+        for visitor in (anonymous, client):
+            assert "LaserJet 4000" in visitor.get("/articles/jam").text
+            assert "LaserJet 4000" in visitor.get("/").text  # the families
+        with sessions.begin() as session:
+            save_product(session, code="LJ", name="LaserJet 4050")
+        for visitor in (anonymous, client):
+            assert "LaserJet 4050" in visitor.get("/articles/jam").text
+            assert "LaserJet 4050" in visitor.get("/").text
