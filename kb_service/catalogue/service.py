@@ -6,6 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kb_service import outbox
+from kb_service.articles.models import article_product
+from kb_service.articles.service import TOPIC as ARTICLE_TOPIC
 from kb_service.catalogue.models import Product, ProductVersion
 from kb_service.errors import Conflict, Invalid, NotFound
 
@@ -64,7 +66,18 @@ def save_product(
     session.flush()
     if _shown(product) != before:
         changed(session, product)
+    if before is not None and before[2] != product.parent_id:
+        _reindex_below(session, product)
     return product
+
+
+def _reindex_below(session: Session, product: Product) -> None:
+    """Articles about ``product`` or a product below it are indexed with its families: moved to
+    another family, they are saved to the outbox again, so the index's feed reindexes them."""
+    below = [pid for pid, chain in ancestor_map(session).items() if product.code in chain]
+    linked = select(article_product.c.article_id).where(article_product.c.product_id.in_(below))
+    for article_id in sorted(set(session.scalars(linked))):
+        outbox.emit(session, ARTICLE_TOPIC, article_id, {"moved": product.code})
 
 
 def changed(session: Session, product: Product) -> None:

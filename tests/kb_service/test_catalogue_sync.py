@@ -9,6 +9,8 @@ from alembic import command
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from indexer.index import SearchIndex
+from indexer.search import search
 from kb_service.catalogue.models import Product
 from kb_service.catalogue.service import TOPIC
 from kb_service.catalogue.sources import SourceError, read_feed, read_settings
@@ -16,6 +18,7 @@ from kb_service.catalogue.sync import sync_catalogue, sync_on_schedule
 from kb_service.cli import app
 from kb_service.db import alembic_config, make_engine, make_sessionmaker, migrate, session_scope
 from kb_service.outbox import OutboxEvent
+from kb_service.search import feed
 from tests.builders import make_article, make_product
 from tickets.jobs import DeskJobs, jobs
 
@@ -316,3 +319,23 @@ def test_existing_products_are_active_after_the_migration(tmp_path):
     with session_scope(make_sessionmaker(engine)) as session:
         assert session.scalar(select(Product.status)) == "active"
     engine.dispose()
+
+
+def test_articles_of_a_product_moved_to_another_family_are_found_under_it(sessions, tmp_path):
+    with sessions.begin() as s:
+        for family in ("PRINT", "SCAN"):
+            make_product(s, family)
+        make_product(s, "LJ", parent="PRINT")
+        make_product(s, "LJ-PRO", parent="LJ")
+        make_article(s, id="jam", title="Paper jam", products=["LJ-PRO"])
+    index = SearchIndex(tmp_path / "index")
+    feed.rebuild(index, sessions)
+    with sessions.begin() as s:
+        make_product(s, "LJ", parent="SCAN")  # as the catalogue sync saves a move
+    with sessions.begin() as s:
+        while feed.feed_once(index, s):
+            pass
+    index.refresh()
+    found = {family: search(index, "jam", groups=None, product=family).total for family in
+             ("PRINT", "SCAN", "LJ")}  # fmt: skip
+    assert found == {"PRINT": 0, "SCAN": 1, "LJ": 1}
