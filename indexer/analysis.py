@@ -53,7 +53,10 @@ def lemma(word: str) -> str:
     when the dictionary does not know it (names, typos: the stemmer alone handles those)."""
     if not word.isalpha():
         return word
-    parses = _morphology().parse(word)
+    try:
+        parses = _morphology().parse(word)
+    except ValueError:  # a letter without a Unicode name in this Python (a Tangut ideograph)
+        return word
     if parses and parses[0].is_known:
         return fold(parses[0].normal_form)
     return word

@@ -34,6 +34,8 @@ HOSTILE = [
     "принтер\x00печатает",
     "🙂🖨️",
     "ё" * 500,
+    "принтер\U00017000",  # a letter without a Unicode name (pymorphy3 raised on it)
+    "𗀀ё",
     "печатает " * 2000,
     "a" * 100_000,
 ]
