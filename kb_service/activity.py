@@ -32,6 +32,8 @@ SEARCH_ID_BITS = 53
 # About 1 s of a busy node is a few hundred items; far more means the database is down, and
 # counters must not eat the memory: the surplus is dropped and logged.
 MAX_PENDING = 100_000
+# Rows per INSERT statement: a search event binds 9 values, under SQLite's limit of 32,766.
+ROWS_PER_STATEMENT = 500
 
 
 # The largest search id a request may name (the API's click route, the portal's `?s=`).
@@ -155,11 +157,19 @@ def merge(first: Batch, then: Batch) -> Batch:
 
 
 def write(session: Session, batch: Batch) -> None:
-    """Searches before their clicks; views with their daily counts; token use."""
-    if batch.searches:
-        _insert_ignoring_repeats(session, SearchEvent.__table__, list(batch.searches.values()))
+    """Searches before their clicks; views with their daily counts; token use.
+
+    The read comes first and the rows go in a few multi-row statements: SQLite's write lock
+    is held from the first write to the commit, and a statement per row let go of the GIL at
+    each row and waited for it again behind the request threads (a batch of 1,800 searches
+    held the lock for up to 4 s at 128 connections, and ticket filing timed out behind it).
+    """
     existing = _existing_articles(session, batch)
     clicks = [c for c in batch.clicks if c["article"] in existing]
+    views = [v for v in batch.views if v["article_id"] in existing]
+    if batch.searches:
+        insert = _dialect_insert(session, SearchEvent.__table__).on_conflict_do_nothing()
+        _execute_in_chunks(session, insert, list(batch.searches.values()))
     if clicks:
         table = SearchEvent.__table__
         session.execute(
@@ -168,9 +178,8 @@ def write(session: Session, batch: Batch) -> None:
             .values(clicked_article_id=bindparam("article"), clicked_at=bindparam("at")),
             clicks,
         )
-    views = [v for v in batch.views if v["article_id"] in existing]
     if views:
-        session.execute(ArticleView.__table__.insert(), views)
+        _execute_in_chunks(session, ArticleView.__table__.insert(), views)
         _add_daily_views(session, daily_counts(views))
     if batch.tokens:
         table = ApiToken.__table__
@@ -178,6 +187,12 @@ def write(session: Session, batch: Batch) -> None:
             update(table).where(table.c.id == bindparam("token_id")),
             [{"token_id": k, "last_used_at": at} for k, at in batch.tokens.items()],
         )
+
+
+def _execute_in_chunks(session: Session, insert, rows: list[dict]) -> None:
+    """``insert`` of ``rows`` as multi-row statements of at most `ROWS_PER_STATEMENT` rows."""
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        session.execute(insert.values(rows[start : start + ROWS_PER_STATEMENT]))
 
 
 def daily_counts(views: list[dict]) -> Counter[tuple[str, date]]:
@@ -198,16 +213,16 @@ def _dialect_insert(session: Session, table: Table):
     return (postgresql if name == "postgresql" else sqlite).insert(table)
 
 
-def _insert_ignoring_repeats(session: Session, table: Table, rows: list[dict]) -> None:
-    session.execute(_dialect_insert(session, table).on_conflict_do_nothing(), rows)
-
-
 def _add_daily_views(session: Session, counts: Counter[tuple[str, date]]) -> None:
     table = ArticleDailyViews.__table__
     insert = _dialect_insert(session, table)
-    upsert = insert.on_conflict_do_update(
-        index_elements=["article_id", "day"], set_={"views": table.c.views + insert.excluded.views}
-    )
     # Sorted, so two nodes adding to the same rows lock them in the same order (no deadlock).
     rows = [{"article_id": a, "day": d, "views": n} for (a, d), n in sorted(counts.items())]
-    session.execute(upsert, rows)
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = insert.values(rows[start : start + ROWS_PER_STATEMENT])
+        session.execute(
+            chunk.on_conflict_do_update(
+                index_elements=["article_id", "day"],
+                set_={"views": table.c.views + chunk.excluded.views},
+            )
+        )

@@ -3,7 +3,7 @@
 import time
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 
 from kb_service.access import ANONYMOUS
 from kb_service.accounts.models import ApiToken
@@ -13,6 +13,7 @@ from kb_service.articles.models import Article
 from kb_service.db import utcnow
 from kb_service.feedback.models import ArticleDailyViews, ArticleView
 from kb_service.feedback.service import record_view
+from kb_service.search.models import SearchEvent
 from tests.builders import make_article, make_token
 
 
@@ -75,3 +76,28 @@ def test_api_calls_queue_the_token_use_instead_of_writing_it(app, client, sessio
     app.state.activity.flush()
     with sessions() as s:
         assert s.scalar(select(ApiToken.last_used_at)) == first
+
+
+def test_a_busy_second_is_written_in_a_few_statements_and_loses_nothing(sessions):
+    # One statement per row would let go of the GIL at every row and hold SQLite's write
+    # lock for seconds under load (bench/RESULTS.md, issue 9).
+    with sessions.begin() as s:
+        make_article(s, id="a")
+    activity = ActivityLog(sessions)
+    for n in range(1_200):
+        activity.search(visit_id="v", viewer_kind="anonymous", user_id=None, query=f"q{n}",
+                        result_count=1, created_at=utcnow())  # fmt: skip
+        record_view(activity, ANONYMOUS, "a", f"v{n}")
+    statements = []
+    engine = sessions.kw["bind"]
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 - the statement's text
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        activity.flush()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert len(writes) <= 9  # 3 statements each for searches, views and daily counts
+    assert _count(sessions, SearchEvent) == _count(sessions, ArticleView) == 1_200
+    with sessions() as s:
+        assert s.scalar(select(ArticleDailyViews.views)) == 1_200
