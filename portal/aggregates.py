@@ -22,17 +22,32 @@ from kb_service.memo import Memo
 from kb_service.response_cache import CONTENT_POSITION, content_position
 
 T = TypeVar("T")
-# Entries, each a handful of rows: a page of product articles is the largest (20 articles).
-BUDGET = 2_000
+# Bytes, roughly, per worker: now that entries live until the content changes, the loaded
+# articles (`article_weight`) would otherwise add up to most of a worker's memory.
+BUDGET = 16 * 1024 * 1024
+# A list of a handful of rows (a page of product articles, 20, is the largest).
+ENTRY_WEIGHT = 8 * 1024
 
 
-def kept_for(page, key: Hashable, compute: Callable[[], T], lifetime: float | None = None) -> T:
+def kept_for(
+    page,
+    key: Hashable,
+    compute: Callable[[], T],
+    lifetime: float | None = None,
+    weight: Callable[[T], int] = lambda _value: ENTRY_WEIGHT,
+) -> T:
     """``compute()`` as kept for this viewer's access, recomputed after a content change (and
-    after ``lifetime`` seconds, when given)."""
+    after ``lifetime`` seconds, when given); ``weight`` estimates its bytes."""
     if lifetime is not None:
         key = (key, int(time.monotonic() // lifetime))
     memo = aggregates_of(page.request)
-    return memo.get(_position(page), (page.viewer.groups, key), compute)
+    return memo.get(_position(page), (page.viewer.groups, key), compute, weight)
+
+
+def article_weight(article) -> int:
+    """The bytes a loaded article holds, roughly: its texts (Markdown and HTML, up to 2 bytes
+    a character for Cyrillic) and the ORM's state around it and its lists."""
+    return ENTRY_WEIGHT + 2 * (len(article.body_md) + len(article.body_html))
 
 
 def new_aggregates() -> Memo:

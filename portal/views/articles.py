@@ -17,7 +17,7 @@ from kb_service.feedback.models import ArticleFeedback
 from kb_service.feedback.service import record_view, record_vote, view_replay, vote_of_visit
 from kb_service.response_cache import reusable
 from kb_service.search.service import Hit, record_click
-from portal.aggregates import kept_for
+from portal.aggregates import article_weight, kept_for
 from portal.deps import Page, PageDep
 from portal.templating import language_of, render
 
@@ -105,5 +105,8 @@ def _visible_article(page: Page, article_id: str) -> Article:
     if page.viewer.is_staff:
         return get_article(page.db, page.viewer, article_id)
     return kept_for(
-        page, ("article", article_id), lambda: get_article(page.db, page.viewer, article_id)
+        page,
+        ("article", article_id),
+        lambda: get_article(page.db, page.viewer, article_id),
+        weight=article_weight,
     )
