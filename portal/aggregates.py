@@ -24,7 +24,7 @@ from kb_service.response_cache import CONTENT_POSITION, content_position
 T = TypeVar("T")
 # Bytes, roughly, per worker: now that entries live until the content changes, the loaded
 # articles (`article_weight`) would otherwise add up to most of a worker's memory.
-BUDGET = 16 * 1024 * 1024
+BUDGET = 8 * 1024 * 1024
 # A list of a handful of rows (a page of product articles, 20, is the largest).
 ENTRY_WEIGHT = 8 * 1024
 

@@ -29,8 +29,8 @@ from kb_service.search.synonyms import SynonymSource
 Hit = engine.Hit
 SearchResult = engine.SearchResult
 _NO_SYNONYMS = engine.Synonyms([], version=0)
-# Kept results, weighed in hits: 20,000 hits of about 1 KB (title, snippet) is ~20 MB a worker.
-RESULTS_BUDGET = 20_000
+# Kept results, weighed in hits: 10,000 hits of about 1 KB (title, snippet) is ~10 MB a worker.
+RESULTS_BUDGET = 10_000
 
 
 class SearchService:
