@@ -216,13 +216,9 @@ def _dialect_insert(session: Session, table: Table):
 def _add_daily_views(session: Session, counts: Counter[tuple[str, date]]) -> None:
     table = ArticleDailyViews.__table__
     insert = _dialect_insert(session, table)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["article_id", "day"], set_={"views": table.c.views + insert.excluded.views}
+    )
     # Sorted, so two nodes adding to the same rows lock them in the same order (no deadlock).
     rows = [{"article_id": a, "day": d, "views": n} for (a, d), n in sorted(counts.items())]
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = insert.values(rows[start : start + ROWS_PER_STATEMENT])
-        session.execute(
-            chunk.on_conflict_do_update(
-                index_elements=["article_id", "day"],
-                set_={"views": table.c.views + chunk.excluded.views},
-            )
-        )
+    _execute_in_chunks(session, upsert, rows)

@@ -1,6 +1,7 @@
 """The product catalogue: products with families and versions."""
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from kb_service import outbox
 from kb_service.articles.models import article_product
 from kb_service.articles.service import TOPIC as ARTICLE_TOPIC
-from kb_service.catalogue.models import Product, ProductVersion
+from kb_service.catalogue.models import DISCONTINUED, Product, ProductVersion
 from kb_service.errors import Conflict, Invalid, NotFound
 
 # The outbox topic of a product created or changed (its name, family, description, versions,
@@ -39,8 +40,14 @@ def save_product(
     versions: Iterable[str] = (),
     description: str = "",
     create_only: bool = False,
+    status: str | None = None,
+    merged_into: str | None = None,
 ) -> Product:
-    """Create or update a product by its code (the catalogue sync is idempotent by code)."""
+    """Create or update a product by its code (the catalogue sync is idempotent by code).
+
+    ``status``, with ``merged_into``, is set when given (the sync's); left as it is otherwise.
+    A change records a catalogue event; a move to another family reindexes its articles.
+    """
     query = select(Product).where(Product.code == code).options(selectinload(Product.parent))
     product = session.scalar(query)
     if product is not None and create_only:
@@ -63,36 +70,63 @@ def save_product(
     product.versions.extend(
         ProductVersion(name=v) for v in dict.fromkeys(versions) if v not in known
     )
+    if status is not None:
+        product.status, product.merged_into = status, merged_into
     session.flush()
-    if _shown(product) != before:
-        changed(session, product)
-    if before is not None and before[2] != product.parent_id:
+    after = _shown(product)
+    if after != before:
+        _changed(session, product)
+    if before is not None and before.parent_id != after.parent_id:
         _reindex_below(session, product)
     return product
+
+
+def discontinue(session: Session, product: Product) -> None:
+    """Mark ``product`` discontinued (kept, with what points to it)."""
+    if product.status != DISCONTINUED:
+        product.status = DISCONTINUED
+        _changed(session, product)
 
 
 def _reindex_below(session: Session, product: Product) -> None:
     """Articles about ``product`` or a product below it are indexed with its families: moved to
     another family, they are saved to the outbox again, so the index's feed reindexes them."""
-    below = [pid for pid, chain in ancestor_map(session).items() if product.code in chain]
-    linked = select(article_product.c.article_id).where(article_product.c.product_id.in_(below))
-    for article_id in sorted(set(session.scalars(linked))):
+    linked = (
+        select(article_product.c.article_id)
+        .join(Product, Product.id == article_product.c.product_id)
+        .where(Product.code.in_(descendants(session, product.code)))
+        .distinct()
+        .order_by(article_product.c.article_id)
+    )
+    for article_id in session.scalars(linked):
         outbox.emit(session, ARTICLE_TOPIC, article_id, {"moved": product.code})
 
 
-def changed(session: Session, product: Product) -> None:
+def _changed(session: Session, product: Product) -> None:
     """Record in the caller's transaction that pages showing ``product`` are out of date."""
     outbox.emit(session, TOPIC, product.code, {"product": product.code})
 
 
-def _shown(product: Product) -> tuple:
-    return (
+class _Shown(NamedTuple):
+    """What pages show of a product: a change of any of it records a catalogue event."""
+
+    name: str
+    description: str
+    parent_id: int | None
+    status: str
+    merged_into: str | None
+    versions: frozenset[str]
+
+
+def _shown(product: Product) -> _Shown:
+    versions = frozenset(v.name for v in product.versions)
+    return _Shown(
         product.name,
         product.description,
         product.parent_id,
         product.status,
         product.merged_into,
-        frozenset(v.name for v in product.versions),
+        versions,
     )
 
 

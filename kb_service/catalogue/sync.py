@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from kb_service.catalogue.merging import move_references, successor_of
 from kb_service.catalogue.models import ACTIVE, DISCONTINUED, Product
 from kb_service.catalogue.schemas import CODE
-from kb_service.catalogue.service import changed, save_product
+from kb_service.catalogue.service import discontinue, save_product
 from kb_service.catalogue.sources import Snapshot, SourceError, SourceRow, as_text, read_settings
 from kb_service.config import Settings
 from kb_service.db import session_scope
@@ -107,8 +107,7 @@ def sync_catalogue(
     listed = {row.code for row in snapshot.rows if row.code} | snapshot.unread_codes
     for code, product in sorted(stored.items()):
         if code not in listed and product.status != DISCONTINUED:
-            product.status = DISCONTINUED
-            changed(session, product)
+            discontinue(session, product)
             report.discontinued.append(code)
     session.flush()
     _follow_merges(session, report)
@@ -230,21 +229,19 @@ def _apply(
         report.unchanged += 1
         return
     try:
-        saved = save_product(
+        save_product(
             session,
             code=product.code,
             name=product.name,
             parent=product.parent,
             versions=product.versions,
             description=product.description,
+            status=DISCONTINUED if product.merged_into else product.status,
+            merged_into=product.merged_into,
         )
     except Invalid as exc:
         report.skipped.append((product.code, exc.message))
         return
-    status = DISCONTINUED if product.merged_into else product.status
-    if (saved.status, saved.merged_into) != (status, product.merged_into):
-        saved.status, saved.merged_into = status, product.merged_into
-        changed(session, saved)
     (report.created if stored is None else report.updated).append(product.code)
 
 
